@@ -1,0 +1,192 @@
+// Package admin serves Shoal's admin API on its own listener: health and
+// readiness probes, Prometheus metrics and the JSON API under /api/.
+//
+// It knows the running gateway only through the Controller interface, so it
+// imports no request-path package and can be tested with a fake controller.
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// MaxConfigBytes bounds a config pushed through POST /api/config.
+const MaxConfigBytes = 8 << 20
+
+// Controller is what the admin API needs from the running gateway.
+type Controller interface {
+	// ApplyConfig validates and applies a complete config document. On
+	// error nothing changes and the error lists every problem.
+	ApplyConfig(ctx context.Context, data []byte) error
+	// ConfigSource returns the active config document.
+	ConfigSource() []byte
+	ReloadStatus() ReloadStatus
+	Routes() []RouteInfo
+	Services() []ServiceInfo
+	Service(name string) (ServiceDetail, bool)
+	// Ready is false until the first config is serving and while draining.
+	Ready() bool
+}
+
+// Options configure the admin handler.
+type Options struct {
+	// Token, when set, must be presented as "Authorization: Bearer TOKEN"
+	// on every endpoint except the /healthz and /readyz probes.
+	Token    string
+	Gatherer prometheus.Gatherer
+	Log      *slog.Logger
+	// Extra lets later subsystems (registry, autoscaler, logs) add routes
+	// without this package knowing them.
+	Extra func(mux *http.ServeMux)
+}
+
+// Handler returns the admin API.
+func Handler(c Controller, opts Options) http.Handler {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &api{c: c, log: opts.Log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", a.readyz)
+	if opts.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn)}))
+	}
+	mux.HandleFunc("GET /api/config", a.getConfig)
+	mux.HandleFunc("POST /api/config", a.postConfig)
+	mux.HandleFunc("GET /api/config/status", a.configStatus)
+	mux.HandleFunc("GET /api/routes", a.routes)
+	mux.HandleFunc("GET /api/services", a.services)
+	mux.HandleFunc("GET /api/services/{service}", a.service)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSONError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	if opts.Extra != nil {
+		opts.Extra(mux)
+	}
+	if opts.Token == "" {
+		return mux
+	}
+	return requireToken(opts.Token, mux)
+}
+
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="shoal-admin"`)
+			WriteJSONError(w, http.StatusUnauthorized, "admin API requires a bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type api struct {
+	c   Controller
+	log *slog.Logger
+}
+
+func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !a.c.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+func (a *api) getConfig(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(a.c.ConfigSource())
+}
+
+func (a *api) postConfig(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxConfigBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			WriteJSONError(w, http.StatusRequestEntityTooLarge, "config larger than 8 MiB")
+			return
+		}
+		WriteJSONError(w, http.StatusBadRequest, "reading config: "+err.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	if err := a.c.ApplyConfig(ctx, data); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{
+			"error":  "config rejected; the previous config keeps serving",
+			"errors": splitLines(err.Error()),
+		})
+		return
+	}
+	writeJSON(w, http.StatusOK, a.c.ReloadStatus())
+}
+
+func (a *api) configStatus(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.c.ReloadStatus())
+}
+
+func (a *api) routes(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.c.Routes())
+}
+
+func (a *api) services(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.c.Services())
+}
+
+func (a *api) service(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("service")
+	d, ok := a.c.Service(name)
+	if !ok {
+		WriteJSONError(w, http.StatusNotFound, "no service named "+quote(name))
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// WriteJSONError answers {"error": msg} with status.
+func WriteJSONError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

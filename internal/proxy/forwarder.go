@@ -1,0 +1,99 @@
+// Package proxy holds the leaf forwarder: the piece that sends one request to
+// one chosen endpoint and copies the answer back. It knows nothing of routes,
+// services or balancing; callers pick the endpoint and hand over its URL.
+//
+// The Forwarder is an interface so a faster HTTP/1.1 engine can replace the
+// httputil.ReverseProxy-based one without touching the gateway.
+package proxy
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+)
+
+// Forwarder sends a request to the endpoint at target.
+type Forwarder interface {
+	Forward(w http.ResponseWriter, r *http.Request, target *url.URL)
+}
+
+// ErrorSink is implemented by response writers that want to learn why the
+// forwarder failed (for metrics, passive health and access logs).
+type ErrorSink interface {
+	SetUpstreamError(kind ErrorKind, err error)
+}
+
+// ReverseProxy is the default Forwarder, built on httputil.ReverseProxy with
+// Rewrite (never Director, whose hop-by-hop handling is unsafe).
+type ReverseProxy struct {
+	rp *httputil.ReverseProxy
+}
+
+// targetKey carries the chosen endpoint from Forward into Rewrite without a
+// proxy per endpoint. A pointer key avoids an allocation for the key itself.
+type targetKey struct{}
+
+// NewReverseProxy builds a forwarder over transport. log receives transport
+// errors that are not the client's fault.
+func NewReverseProxy(transport http.RoundTripper, log *slog.Logger) *ReverseProxy {
+	p := &ReverseProxy{}
+	p.rp = &httputil.ReverseProxy{
+		Transport:  transport,
+		BufferPool: newBufferPool(),
+		ErrorLog:   slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			target, _ := pr.In.Context().Value(targetKey{}).(*url.URL)
+			if target == nil {
+				return
+			}
+			pr.SetURL(target)
+			// Keep the query exactly as the client sent it: re-encoding it
+			// would change what the origin's parser sees.
+			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
+			// Services behind a gateway usually route on the public host,
+			// as with Traefik's passHostHeader and Envoy's default.
+			pr.Out.Host = pr.In.Host
+			pr.SetXForwarded()
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			kind := Classify(r, err)
+			if sink, ok := w.(ErrorSink); ok {
+				sink.SetUpstreamError(kind, err)
+			}
+			if kind == ErrClientGone {
+				// Nobody is listening; write nothing so the status is logged
+				// as the client's cancellation, not our failure.
+				w.WriteHeader(StatusClientClosed)
+				return
+			}
+			if kind != ErrTimeout {
+				log.Debug("upstream request failed", "url", r.URL.String(), "err", err)
+			}
+			WriteError(w, kind.Status(), kind.Reason())
+		},
+	}
+	return p
+}
+
+// Forward implements Forwarder.
+func (p *ReverseProxy) Forward(w http.ResponseWriter, r *http.Request, target *url.URL) {
+	ctx := contextWithTarget(r.Context(), target)
+	p.rp.ServeHTTP(w, r.WithContext(ctx))
+}
+
+type bufferPool struct{ p sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+func (b *bufferPool) Get() []byte { return *(b.p.Get().(*[]byte)) }
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) < 32<<10 {
+		return
+	}
+	buf = buf[:32<<10]
+	b.p.Put(&buf)
+}

@@ -1,0 +1,141 @@
+// Package telemetry owns Shoal's metrics registry and the access log.
+//
+// The registry belongs to one gateway instance (never the process-wide
+// default), so that two gateways can run in one test process and each sees
+// only its own numbers.
+package telemetry
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics is the set of collectors the gateway updates. Request-path code
+// should resolve label values once (RouteMetrics) rather than per request.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	requests        *prometheus.CounterVec
+	duration        *prometheus.HistogramVec
+	inFlight        *prometheus.GaugeVec
+	upstreamErrors  *prometheus.CounterVec
+	configReloads   *prometheus.CounterVec
+	lastReloadOK    prometheus.Gauge
+	endpoints       *prometheus.GaugeVec
+	gatewayRejected *prometheus.CounterVec
+}
+
+// NewMetrics creates a registry with Go and process collectors and every
+// Shoal metric registered on it.
+func NewMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_http_requests_total",
+			Help: "Requests answered, by route, service and status class (2xx, 3xx, 4xx, 5xx).",
+		}, []string{"route", "service", "code_class"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shoal_http_request_duration_seconds",
+			Help:    "Time from the request reaching the gateway to the end of its response.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "service"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shoal_http_requests_in_flight",
+			Help: "Requests currently being handled, by service.",
+		}, []string{"service"}),
+		upstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_upstream_errors_total",
+			Help: "Failed upstream attempts by service and kind (connect, timeout, reset, protocol).",
+		}, []string{"service", "kind"}),
+		configReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_config_reloads_total",
+			Help: "Configuration reload attempts by result (success, failure).",
+		}, []string{"result"}),
+		lastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "shoal_config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last configuration that was applied.",
+		}),
+		endpoints: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shoal_service_endpoints",
+			Help: "Endpoints per service by state (ready, not_ready).",
+		}, []string{"service", "state"}),
+		gatewayRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_gateway_errors_total",
+			Help: "Requests the gateway answered itself with an error, by reason (no_route, no_endpoint, ...).",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requests, m.duration, m.inFlight, m.upstreamErrors,
+		m.configReloads, m.lastReloadOK, m.endpoints, m.gatewayRejected,
+	)
+	// Make the reload counters visible at zero so alerts can use rate()
+	// from the start.
+	m.configReloads.WithLabelValues("success")
+	m.configReloads.WithLabelValues("failure")
+	return m
+}
+
+// ReloadResult counts one reload attempt.
+func (m *Metrics) ReloadResult(ok bool, unixSeconds float64) {
+	if ok {
+		m.configReloads.WithLabelValues("success").Inc()
+		m.lastReloadOK.Set(unixSeconds)
+		return
+	}
+	m.configReloads.WithLabelValues("failure").Inc()
+}
+
+// GatewayError counts a request the gateway answered itself.
+func (m *Metrics) GatewayError(reason string) prometheus.Counter {
+	return m.gatewayRejected.WithLabelValues(reason)
+}
+
+// UpstreamError returns the counter for one service and error kind.
+func (m *Metrics) UpstreamError(service, kind string) prometheus.Counter {
+	return m.upstreamErrors.WithLabelValues(service, kind)
+}
+
+// SetEndpoints publishes a service's endpoint counts.
+func (m *Metrics) SetEndpoints(service string, ready, notReady int) {
+	m.endpoints.WithLabelValues(service, "ready").Set(float64(ready))
+	m.endpoints.WithLabelValues(service, "not_ready").Set(float64(notReady))
+}
+
+// RouteMetrics holds the resolved collectors of one route, so the request
+// path does no label hashing.
+type RouteMetrics struct {
+	classes  [6]prometheus.Counter // index = status/100; 0 unused
+	duration prometheus.Observer
+	inFlight prometheus.Gauge
+}
+
+// Route resolves the collectors for a route and its service.
+func (m *Metrics) Route(route, service string) *RouteMetrics {
+	rm := &RouteMetrics{
+		duration: m.duration.WithLabelValues(route, service),
+		inFlight: m.inFlight.WithLabelValues(service),
+	}
+	for c := 1; c <= 5; c++ {
+		rm.classes[c] = m.requests.WithLabelValues(route, service, strconv.Itoa(c)+"xx")
+	}
+	return rm
+}
+
+// Begin marks a request as in flight.
+func (rm *RouteMetrics) Begin() { rm.inFlight.Inc() }
+
+// End records a finished request.
+func (rm *RouteMetrics) End(status int, seconds float64) {
+	rm.inFlight.Dec()
+	c := status / 100
+	if c < 1 || c > 5 {
+		c = 5
+	}
+	rm.classes[c].Inc()
+	rm.duration.Observe(seconds)
+}
