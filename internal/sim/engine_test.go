@@ -1,0 +1,166 @@
+package sim
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/autoscale"
+)
+
+// smallModel keeps the request engine fast in tests: a peak of 6 instances
+// is ~500 requests/s.
+func smallModel() Model {
+	m := DefaultModel()
+	m.ColdStart = 20 * time.Second
+	return m
+}
+
+func slice(t *testing.T, d *Demand, from, length time.Duration) *Demand {
+	t.Helper()
+	s, err := d.Slice(from, length)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRequestEngineDeterministicForSeed(t *testing.T) {
+	m := smallModel()
+	d := slice(t, genDemand(t, "bursty", 1, 4, m), 6*time.Hour, 20*time.Minute)
+	run := func(seed uint64) string {
+		m.Seed = seed
+		r, err := Run(d, newTestPolicy(6), m, Options{Engine: "request", Initial: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(r)
+		return string(b)
+	}
+	a, b, c := run(7), run(7), run(8)
+	if a != b {
+		t.Errorf("same seed, different results:\n%s\n%s", a, b)
+	}
+	if a == c {
+		t.Errorf("different seeds gave identical results: %s", a)
+	}
+}
+
+// Every request that arrives is served on time, late, timed out or
+// rejected: nothing is lost or counted twice, also through an outage with
+// no instances and a full queue.
+func TestConservation(t *testing.T) {
+	m := smallModel()
+	m.QueueLimit = 200
+	d := slice(t, genDemand(t, "growth-flash", 1, 5, m), 10*time.Hour, 15*time.Minute)
+	for _, eng := range []string{"fluid", "request"} {
+		for _, tc := range []struct {
+			name string
+			n    int
+		}{{"starved", 0}, {"short", 2}, {"ample", 8}} {
+			r, acc, err := run(d, fixedPolicy{n: tc.n}, m, Options{Engine: eng, Initial: tc.n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := acc.ok + acc.late + acc.timedOut + acc.rejected
+			if math.Abs(sum-acc.requests) > 1e-6*math.Max(1, acc.requests) {
+				t.Errorf("%s/%s: ok+late+timed out+rejected = %v, requests = %v", eng, tc.name, sum, acc.requests)
+			}
+			if tc.n == 0 && r.SLOViolationPct < 99.9 {
+				t.Errorf("%s/%s: no instances ever but only %.2f%% violations", eng, tc.name, r.SLOViolationPct)
+			}
+			if tc.n == 2 && acc.rejected == 0 {
+				t.Errorf("%s/%s: overloaded with a queue limit but nothing rejected", eng, tc.name)
+			}
+			if tc.n == 8 && r.SLOViolationPct > 0.5 {
+				t.Errorf("%s/%s: ample capacity but %.2f%% violations", eng, tc.name, r.SLOViolationPct)
+			}
+		}
+	}
+}
+
+// The fluid engine must agree with the request-level engine. Tolerances:
+// violations within 2 percentage points (and within 25% relative when they
+// are large), instance-seconds within 5%, p99 within 25%.
+func TestEnginesAgree(t *testing.T) {
+	m := smallModel()
+	full := genDemand(t, "diurnal", 2, 6, m)
+	peak := time.Duration(peakSecond(full)) * time.Second
+	cases := []struct {
+		name   string
+		from   time.Duration
+		policy autoscale.Policy
+		init   int
+	}{
+		// Half an hour of a rising evening with one instance short.
+		{"fixed-under", peak - 3*time.Hour, fixedPolicy{n: 5}, 5},
+		{"reactive", peak - 3*time.Hour, newTestPolicy(9), -1},
+		// A target at 98% of the slots keeps the queue near saturation.
+		{"reactive-tight", peak - 15*time.Minute, newTestPolicy(9.8), -1},
+		// Scale from zero: the first cold start is an outage.
+		{"cold-from-zero", peak - time.Hour, newTestPolicy(8), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := slice(t, full, c.from, 30*time.Minute)
+			var res [2]Result
+			for i, eng := range []string{"fluid", "request"} {
+				pol := c.policy
+				if tp, ok := pol.(*testPolicy); ok {
+					pol = newTestPolicy(tp.target)
+				}
+				var err error
+				if res[i], err = Run(d, pol, m, Options{Engine: eng, Initial: c.init}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, r := res[0], res[1]
+			t.Logf("fluid   viol %.3f%% inst-s %.0f p99 %.0f ms", f.SLOViolationPct, f.InstanceSeconds, f.P99LatencyMs)
+			t.Logf("request viol %.3f%% inst-s %.0f p99 %.0f ms", r.SLOViolationPct, r.InstanceSeconds, r.P99LatencyMs)
+			dv := math.Abs(f.SLOViolationPct - r.SLOViolationPct)
+			if dv > 2 || (r.SLOViolationPct > 4 && dv > 0.25*r.SLOViolationPct) {
+				t.Errorf("violations differ: fluid %.3f%%, request %.3f%%", f.SLOViolationPct, r.SLOViolationPct)
+			}
+			if math.Abs(f.InstanceSeconds-r.InstanceSeconds) > 0.05*r.InstanceSeconds {
+				t.Errorf("instance-seconds differ by more than 5%%: fluid %.0f, request %.0f", f.InstanceSeconds, r.InstanceSeconds)
+			}
+			if math.Abs(f.P99LatencyMs-r.P99LatencyMs) > 0.25*r.P99LatencyMs {
+				t.Errorf("p99 differs by more than 25%%: fluid %.0f, request %.0f", f.P99LatencyMs, r.P99LatencyMs)
+			}
+		})
+	}
+}
+
+func TestResultJSONContract(t *testing.T) {
+	m := smallModel()
+	d := slice(t, genDemand(t, "diurnal", 1, 4, m), 0, time.Hour)
+	r, err := Run(d, newTestPolicy(7), m, Options{Initial: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	var obj map[string]any
+	if err := json.Unmarshal(b, &obj); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"policy", "requests", "slo_violation_pct", "instance_seconds", "p99_latency_ms",
+		"scaling_actions", "cold_starts", "under_provisioned_time_pct", "over_provisioned_time_pct", "target"} {
+		if _, ok := obj[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, b)
+		}
+	}
+	if obj["policy"] != "test" || obj["requests"].(float64) <= 0 || obj["instance_seconds"].(float64) <= 0 {
+		t.Errorf("implausible result: %s", b)
+	}
+}
+
+func TestRescaleHitsPeakInstances(t *testing.T) {
+	m := DefaultModel()
+	for _, peak := range []int{3, 20, 57} {
+		d := genDemand(t, "diurnal", 2, peak, m)
+		if d.Peak != peak {
+			t.Errorf("peak-instances %d: rescaled peak needs %d", peak, d.Peak)
+		}
+	}
+}

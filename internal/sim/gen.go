@@ -1,0 +1,153 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+)
+
+// GenSpec describes a synthetic trace: a daily cycle with a morning and an
+// evening peak, a weekly cycle (quieter weekends), a trend, correlated noise,
+// flash crowds, real outages (traffic collapses, then a retry surge) and
+// monitoring gaps (rows missing from the file).
+type GenSpec struct {
+	Days   int
+	Bucket time.Duration
+	Seed   uint64
+	// BaseRPS is the mean request rate before cycles and trend.
+	BaseRPS float64
+	// DailyAmp (0..1) is the daily swing; WeekendDip (0..1) how much
+	// quieter Saturday and Sunday are; TrendPerDay the relative growth.
+	DailyAmp, WeekendDip, TrendPerDay float64
+	// Noise is the stddev of the slow multiplicative noise (AR(1) in log
+	// space, ~30 min memory); Shifts the number of lasting level shifts.
+	Noise  float64
+	Shifts int
+	// Flash crowds: how many, and the peak multiplier range.
+	Flash            int
+	FlashMin, FlashX float64
+	// Outages of the service and Gaps in the monitoring data.
+	Outages, Gaps int
+}
+
+// Presets are the shapes committed under testdata/traces, chosen to differ:
+// tuning to one of them should not help on the others.
+func Presets() map[string]GenSpec {
+	return map[string]GenSpec{
+		"diurnal": {Days: 14, Bucket: time.Minute, Seed: 11, BaseRPS: 300,
+			DailyAmp: 0.75, WeekendDip: 0.35, Noise: 0.04},
+		"growth-flash": {Days: 21, Bucket: time.Minute, Seed: 23, BaseRPS: 200,
+			DailyAmp: 0.6, WeekendDip: 0.2, TrendPerDay: 0.03, Noise: 0.06,
+			Flash: 8, FlashMin: 1.8, FlashX: 3.5},
+		"weekly-outage": {Days: 28, Bucket: time.Minute, Seed: 37, BaseRPS: 500,
+			DailyAmp: 0.85, WeekendDip: 0.5, Noise: 0.05, Outages: 3, Gaps: 5},
+		"bursty": {Days: 14, Bucket: time.Minute, Seed: 41, BaseRPS: 150,
+			DailyAmp: 0.3, WeekendDip: 0.1, Noise: 0.18, Shifts: 4,
+			Flash: 20, FlashMin: 1.5, FlashX: 2.5, Gaps: 2},
+	}
+}
+
+type event struct {
+	start, ramp, decay float64 // minutes
+	mult               float64
+}
+
+// Generate builds the trace described by g.
+func Generate(g GenSpec) (*Trace, error) {
+	if g.Days < 1 || g.Bucket < time.Second || g.Bucket%time.Second != 0 || g.BaseRPS <= 0 {
+		return nil, fmt.Errorf("generate: need days ≥ 1, a whole-second bucket and a positive base rate")
+	}
+	rng := rand.New(rand.NewPCG(g.Seed, 0x6e6))
+	width := g.Bucket.Seconds()
+	n := int(float64(g.Days) * 86400 / width)
+	minutes := float64(g.Days) * 1440
+	flashes := make([]event, g.Flash)
+	for i := range flashes {
+		flashes[i] = event{
+			start: rng.Float64() * minutes, ramp: 1 + 4*rng.Float64(),
+			decay: 15 + 75*rng.Float64(), mult: g.FlashMin + (g.FlashX-g.FlashMin)*rng.Float64(),
+		}
+	}
+	outages := make([]event, g.Outages)
+	for i := range outages {
+		outages[i] = event{start: rng.Float64() * minutes, ramp: 10 + 50*rng.Float64()}
+	}
+	shifts := make([]event, g.Shifts)
+	for i := range shifts {
+		shifts[i] = event{start: rng.Float64() * minutes, mult: math.Exp(0.4 * rng.NormFloat64())}
+	}
+	sort.Slice(shifts, func(i, j int) bool { return shifts[i].start < shifts[j].start })
+	phase := rng.Float64() * 2 // hours: not every service peaks at the same hour
+	tr := &Trace{Name: "generated", Bucket: g.Bucket, Counts: make([]float64, n), Missing: make([]bool, n)}
+	ar, rho := 0.0, math.Exp(-width/1800)
+	for i := range n {
+		min := float64(i) * width / 60
+		day := min / 1440
+		hour := math.Mod(min/60+phase, 24)
+		// Evening peak (main) plus a smaller late-morning shoulder.
+		daily := 0.65*math.Cos(2*math.Pi*(hour-20)/24) + 0.35*math.Cos(4*math.Pi*(hour-11)/24)
+		rate := g.BaseRPS * (1 + g.DailyAmp*daily)
+		if wd := int(day) % 7; wd >= 5 {
+			rate *= 1 - g.WeekendDip
+		}
+		rate *= math.Pow(1+g.TrendPerDay, day)
+		ar = rho*ar + math.Sqrt(1-rho*rho)*g.Noise*rng.NormFloat64()
+		rate *= math.Exp(ar)
+		for _, s := range shifts {
+			if min >= s.start {
+				rate *= s.mult
+			}
+		}
+		rate *= 1 + flashBoost(flashes, min)
+		rate *= outageFactor(outages, min)
+		rate = math.Max(rate, 0)
+		tr.Counts[i] = float64(poisson(rng, rate*width))
+	}
+	for range g.Gaps {
+		at, span := rng.IntN(n-200)+100, 5+rng.IntN(90)
+		for k := at; k < at+span && k < n-1; k++ {
+			tr.Missing[k] = true
+		}
+	}
+	for i := range tr.Missing {
+		if tr.Missing[i] {
+			tr.Counts[i] = 0
+		}
+	}
+	tr.FillGaps()
+	return tr, nil
+}
+
+func flashBoost(fs []event, min float64) float64 {
+	b := 0.0
+	for _, f := range fs {
+		dt := min - f.start
+		switch {
+		case dt < 0:
+		case dt < f.ramp:
+			b += (f.mult - 1) * dt / f.ramp
+		default:
+			b += (f.mult - 1) * math.Exp(-(dt-f.ramp)/f.decay)
+		}
+	}
+	return b
+}
+
+// outageFactor: traffic falls to 5% for the outage, then clients retry and
+// return in a surge that fades over ~10 minutes.
+func outageFactor(os []event, min float64) float64 {
+	f := 1.0
+	for _, o := range os {
+		dt := min - o.start
+		switch {
+		case dt < 0:
+		case dt < o.ramp:
+			f *= 0.05
+		case dt < o.ramp+30:
+			f *= 1 + 1.2*math.Exp(-(dt-o.ramp)/8)
+		}
+	}
+	return f
+}

@@ -1,0 +1,210 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+)
+
+// Latency histogram: log-spaced bins, 24 per decade from 1 ms to 1000 s, plus
+// an underflow and an overflow bin. ±5% resolution is plenty for percentiles
+// compared across policies.
+const (
+	histPerDecade = 24
+	histMin       = 1e-3
+	histEdges     = 6*histPerDecade + 1
+	histBins      = histEdges + 1
+)
+
+func histEdge(k int) float64 { return histMin * math.Pow(10, float64(k)/histPerDecade) }
+
+// histBin maps a latency in seconds to its bin.
+func histBin(x float64) int {
+	if x < histMin {
+		return 0
+	}
+	k := int(math.Floor(math.Log10(x/histMin)*histPerDecade)) + 1
+	if k >= histBins {
+		return histBins - 1
+	}
+	return k
+}
+
+// regime is the steady state of an M/G/c queue for one (slots, rate) pair:
+// what the fluid engine uses for every second without a backlog.
+type regime struct {
+	pw      float64 // probability that an arrival waits (Erlang C)
+	theta   float64 // rate of the exponential wait, given that it waits
+	viol    float64 // share of requests that are late or time out
+	timeout float64 // share that time out in the queue
+	lq      float64 // mean number waiting
+	mass    []float64
+	weight  float64 // requests served under this regime, flushed into the histogram
+}
+
+// queueCalc computes and caches regimes. Why cache: a per-minute trace holds
+// the rate constant for 60 s and instance counts change rarely, so almost
+// every second repeats the previous one's (slots, rate).
+type queueCalc struct {
+	svc     service
+	slo     float64
+	timeout float64
+	sloGrid []float64 // F_S on a uniform grid over [0, SLO]
+	edgeCDF []float64 // F_S at the histogram edges
+	cache   map[[2]uint64]*regime
+	hist    *[histBins]float64
+	needMax float64
+	needMem map[uint64]int
+}
+
+const sloGridSteps = 64
+
+func newQueueCalc(m Model, hist *[histBins]float64) (*queueCalc, error) {
+	q := &queueCalc{
+		svc:     newService(m),
+		slo:     m.SLO.Seconds(),
+		timeout: m.QueueTimeout.Seconds(),
+		cache:   make(map[[2]uint64]*regime),
+		hist:    hist,
+		needMax: m.NeedViolation,
+		needMem: make(map[uint64]int),
+	}
+	if floor := 1 - q.svc.cdf(q.slo); floor >= m.NeedViolation {
+		return nil, fmt.Errorf("service time alone misses the %v SLO for %.2f%% of requests, above the need-violation %.2f%%: no instance count meets it",
+			m.SLO, 100*floor, 100*m.NeedViolation)
+	}
+	q.sloGrid = make([]float64, sloGridSteps+1)
+	for j := range q.sloGrid {
+		q.sloGrid[j] = q.svc.cdf(q.slo * float64(j) / sloGridSteps)
+	}
+	q.edgeCDF = make([]float64, histEdges)
+	for k := range q.edgeCDF {
+		q.edgeCDF[k] = q.svc.cdf(histEdge(k))
+	}
+	return q, nil
+}
+
+// erlangC is the probability of waiting in M/M/c with offered load a erlangs.
+func erlangC(c int, a float64) float64 {
+	if a <= 0 {
+		return 0
+	}
+	if a >= float64(c) {
+		return 1
+	}
+	b := 1.0
+	for k := 1; k <= c; k++ {
+		b = a * b / (float64(k) + a*b)
+	}
+	return float64(c) * b / (float64(c) - a*(1-b))
+}
+
+// convExp returns G(x_end) = ∫ f_S(s) e^{-θ(x_end-s)} ds over a grid whose
+// service CDF values are cdf at points x0 + j*h, by the stable recursion
+// G(x+h) = e^{-θh} G(x) + (F(x+h)-F(x)) e^{-θh/2}.
+func convExp(cdf []float64, h, theta float64) float64 {
+	decay, half := math.Exp(-theta*h), math.Exp(-theta*h/2)
+	g := 0.0
+	for j := 1; j < len(cdf); j++ {
+		g = decay*g + (cdf[j]-cdf[j-1])*half
+	}
+	return g
+}
+
+// get returns the regime for slots and rate (requests per second); the caller
+// must have checked that the load is below capacity.
+func (q *queueCalc) get(slots int, rate float64) *regime {
+	key := [2]uint64{uint64(slots), math.Float64bits(rate)}
+	if r, ok := q.cache[key]; ok {
+		return r
+	}
+	if len(q.cache) >= 4096 {
+		q.flush()
+		clear(q.cache)
+	}
+	r := q.compute(slots, rate, true)
+	q.cache[key] = r
+	return r
+}
+
+func (q *queueCalc) compute(slots int, rate float64, withMass bool) *regime {
+	a := rate * q.svc.mean
+	capRate := float64(slots) / q.svc.mean
+	r := &regime{pw: erlangC(slots, a)}
+	// Allen–Cunneen: the M/M/c wait scaled by (1+cs²)/2 for general service.
+	r.theta = (capRate - rate) * 2 / (1 + q.svc.cs2)
+	late := 1 - q.svc.cdf(q.slo)
+	if r.pw > 0 {
+		late += r.pw * convExp(q.sloGrid, q.slo/sloGridSteps, r.theta)
+		r.timeout = r.pw * math.Exp(-r.theta*q.timeout)
+		r.lq = rate * r.pw / r.theta
+	}
+	r.viol = late
+	if q.timeout < q.slo {
+		// A request that times out before the SLO would have been late
+		// only if its service would have pushed it past the SLO anyway.
+		r.viol += r.timeout * q.svc.cdf(q.slo-q.timeout)
+	}
+	r.viol = math.Min(r.viol, 1)
+	if !withMass {
+		return r
+	}
+	// Latency CDF at each edge: F_S(x) - Pw·G(x).
+	r.mass = make([]float64, histBins)
+	prev, g, x := 0.0, 0.0, 0.0
+	for k := 0; k < histEdges; k++ {
+		e := histEdge(k)
+		var fs float64
+		if k == 0 {
+			fs = q.edgeCDF[0]
+			g = fs * math.Exp(-r.theta*e/2)
+		} else {
+			h := e - x
+			g = math.Exp(-r.theta*h)*g + (q.edgeCDF[k]-q.edgeCDF[k-1])*math.Exp(-r.theta*h/2)
+			fs = q.edgeCDF[k]
+		}
+		cdf := math.Max(prev, fs-r.pw*g)
+		r.mass[k] = cdf - prev
+		prev, x = cdf, e
+	}
+	r.mass[histBins-1] = math.Max(0, 1-prev)
+	return r
+}
+
+// flush adds the weighted latency mass of every cached regime to the
+// histogram and resets the weights.
+func (q *queueCalc) flush() {
+	for _, r := range q.cache {
+		if r.weight == 0 {
+			continue
+		}
+		for k, m := range r.mass {
+			q.hist[k] += m * r.weight
+		}
+		r.weight = 0
+	}
+}
+
+// needed is the smallest instance count whose steady-state violation share
+// at this rate is at most the model's NeedViolation.
+func (q *queueCalc) needed(rate float64, slots int) int {
+	if rate <= 0 {
+		return 0
+	}
+	key := math.Float64bits(rate)
+	if n, ok := q.needMem[key]; ok {
+		return n
+	}
+	n := int(math.Floor(rate*q.svc.mean/float64(slots))) + 1
+	for {
+		c := n * slots
+		if rate < float64(c)/q.svc.mean && q.compute(c, rate, false).viol <= q.needMax {
+			break
+		}
+		n++
+	}
+	if len(q.needMem) > 1<<16 {
+		clear(q.needMem)
+	}
+	q.needMem[key] = n
+	return n
+}
