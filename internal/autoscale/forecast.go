@@ -1,0 +1,343 @@
+package autoscale
+
+import (
+	"math"
+	"time"
+)
+
+// ForecastParams tunes the forecaster. Zero values take the defaults below.
+type ForecastParams struct {
+	// DailyAlpha is the weight of a new day in the daily profile (EWMA
+	// across days of the same minute of day). Default 0.3.
+	DailyAlpha float64
+	// WeeklyAlpha is the weight of a new week in the weekly profile.
+	// Default 0.5.
+	WeeklyAlpha float64
+	// LevelAlpha and TrendBeta are Holt's smoothing weights (per minute) of
+	// the de-seasonalised level (observed / profile). Defaults 0.2 and 0.05.
+	LevelAlpha float64
+	TrendBeta  float64
+	// TrendDamping is the per-minute damping of the trend. Default 0.9.
+	TrendDamping float64
+	// Quantile of the normalised forecast error added as margin. Default 0.95.
+	Quantile float64
+	// ErrorHalfLife is the half-life of the error histogram and of the
+	// daily/weekly blend's error estimates. Default 24 h.
+	ErrorHalfLife time.Duration
+	// MinHistory is how much history (minutes observed) the forecaster
+	// needs before it forecasts at all. Default 24 h.
+	MinHistory time.Duration
+	// MinEvaluated is how many of its own forecasts must have been checked
+	// against reality before they are used. Default 60 (an hour).
+	MinEvaluated int
+	// RecentErrorWindow is the time constant of the recent mean absolute
+	// normalised error. Default 2 h.
+	RecentErrorWindow time.Duration
+	// MaxRecentError: above this recent error the forecast is not used.
+	// Default 0.5 (forecasts off by half the demand on average).
+	MaxRecentError float64
+	// OutlierRatio caps how far above its profile one minute may pull the
+	// profiles (flash crowds should not be learned as next week's load).
+	// Default 3.
+	OutlierRatio float64
+}
+
+func (f ForecastParams) withDefaults() ForecastParams {
+	def := func(v *float64, d float64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&f.DailyAlpha, 0.3)
+	def(&f.WeeklyAlpha, 0.5)
+	def(&f.LevelAlpha, 0.2)
+	def(&f.TrendBeta, 0.05)
+	def(&f.TrendDamping, 0.9)
+	def(&f.Quantile, 0.95)
+	def(&f.MaxRecentError, 0.5)
+	def(&f.OutlierRatio, 3)
+	if f.ErrorHalfLife <= 0 {
+		f.ErrorHalfLife = 24 * time.Hour
+	}
+	if f.MinHistory <= 0 {
+		f.MinHistory = 24 * time.Hour
+	}
+	if f.MinEvaluated <= 0 {
+		f.MinEvaluated = 60
+	}
+	if f.RecentErrorWindow <= 0 {
+		f.RecentErrorWindow = 2 * time.Hour
+	}
+	return f
+}
+
+// Forecaster predicts a service's demand (per-minute mean of the metric)
+// from its own history:
+//
+//	forecast(m) = level(h) × (S(m) + c) − c
+//
+// S(m) is a seasonal profile, a blend of a daily and a weekly profile (each
+// an EWMA over past days/weeks of the same minute; the blend weighs each by
+// the inverse of its recent squared error); level(h) is a damped Holt
+// estimate of observed/profile (today's level against the usual one, and its
+// trend) extrapolated h minutes; c (one instance's target) keeps the ratio
+// sane near zero. Errors of the forecasts made lead-ahead are normalised by
+// max(forecast, c) and kept in a decaying histogram, whose upper quantile is
+// the safety margin. Memory is fixed: 1440 + 10080 minute slots.
+type Forecaster struct {
+	fp   ForecastParams
+	unit float64
+	lead time.Duration
+	st   forecastState
+	agg  minuteAgg
+	errQ *decayingQuantile
+}
+
+// forecastState is everything learned; it is what Snapshot saves.
+type forecastState struct {
+	Daily      []float64         `json:"daily"`
+	DailyN     []uint16          `json:"daily_n"`
+	Weekly     []float64         `json:"weekly"`
+	WeeklyN    []uint16          `json:"weekly_n"`
+	Level      float64           `json:"level"`
+	Trend      float64           `json:"trend"`
+	HaveLevel  bool              `json:"have_level"`
+	LastMinute int64             `json:"last_minute"`
+	Minutes    int64             `json:"minutes"`
+	ErrDaily   float64           `json:"err_daily"`
+	ErrWeekly  float64           `json:"err_weekly"`
+	NBlend     int               `json:"n_blend"`
+	RecentErr  float64           `json:"recent_err"`
+	Pending    []pendingForecast `json:"pending"`
+	Errors     *decayingQuantile `json:"errors"`
+}
+
+// pendingForecast is a forecast waiting for its minute to be observed.
+type pendingForecast struct {
+	Minute int64   `json:"m"`
+	Value  float64 `json:"v"`
+}
+
+// NewForecaster makes a forecaster for forecasts lead ahead; unit is the
+// demand one instance serves (the policy target).
+func NewForecaster(fp ForecastParams, unit float64, lead time.Duration) *Forecaster {
+	fp = fp.withDefaults()
+	f := &Forecaster{fp: fp, unit: unit, lead: lead}
+	f.st = forecastState{
+		Daily:   make([]float64, minutesPerDay),
+		DailyN:  make([]uint16, minutesPerDay),
+		Weekly:  make([]float64, minutesPerWeek),
+		WeeklyN: make([]uint16, minutesPerWeek),
+		Pending: make([]pendingForecast, int(lead/time.Minute)+3),
+	}
+	for i := range f.st.Pending {
+		f.st.Pending[i].Minute = -1
+	}
+	f.errQ = newDecayingQuantile(fp.ErrorHalfLife.Minutes())
+	f.st.Errors = f.errQ
+	return f
+}
+
+// Observe takes one second of demand. Allocation-free; the model work is
+// done once per finished minute.
+func (f *Forecaster) Observe(t time.Time, v float64) {
+	if m, mean, done := f.agg.add(t, v); done {
+		f.learnMinute(m, mean)
+	}
+}
+
+// seasonal returns the profile value of minute m and whether it is known.
+func (f *Forecaster) seasonal(m int64) (float64, bool) {
+	di := floorMod(m, minutesPerDay)
+	wi := floorMod(m, minutesPerWeek)
+	hasD, hasW := f.st.DailyN[di] > 0, f.st.WeeklyN[wi] > 0
+	switch {
+	case hasD && hasW:
+		ww := 0.5
+		if f.st.NBlend >= 60 && f.st.ErrDaily+f.st.ErrWeekly > 0 {
+			ww = f.st.ErrDaily / (f.st.ErrDaily + f.st.ErrWeekly)
+		}
+		return ww*f.st.Weekly[wi] + (1-ww)*f.st.Daily[di], true
+	case hasD:
+		return f.st.Daily[di], true
+	case hasW:
+		return f.st.Weekly[wi], true
+	}
+	return 0, false
+}
+
+// levelAt is the damped Holt level h minutes after the last minute.
+func (f *Forecaster) levelAt(h float64) float64 {
+	phi := f.fp.TrendDamping
+	l := f.st.Level + f.st.Trend*phi*(1-math.Pow(phi, h))/(1-phi)
+	return math.Min(math.Max(l, 0.1), 10)
+}
+
+// forecastMinute is the point forecast of minute m's mean.
+func (f *Forecaster) forecastMinute(m int64) (float64, bool) {
+	s, ok := f.seasonal(m)
+	if !ok || !f.st.HaveLevel {
+		return 0, false
+	}
+	h := float64(m - f.st.LastMinute)
+	if h < 1 {
+		h = 1
+	}
+	c := f.unit
+	return math.Max(0, f.levelAt(h)*(s+c)-c), true
+}
+
+// learnMinute folds one finished minute into the model.
+func (f *Forecaster) learnMinute(m int64, y float64) {
+	st := &f.st
+	c := f.unit
+	f.checkForecast(m, y)
+	if st.HaveLevel && m-st.LastMinute > 60 {
+		// A long gap: the old level says nothing about now.
+		st.HaveLevel = false
+	}
+	di := floorMod(m, minutesPerDay)
+	wi := floorMod(m, minutesPerWeek)
+	if s, ok := f.seasonal(m); ok {
+		f.trackBlend(di, wi, y)
+		z := math.Min(math.Max((y+c)/(s+c), 0.1), 10)
+		if !st.HaveLevel {
+			st.Level, st.Trend, st.HaveLevel = z, 0, true
+		} else {
+			phi := f.fp.TrendDamping
+			prev := st.Level
+			st.Level = f.fp.LevelAlpha*z + (1-f.fp.LevelAlpha)*(prev+phi*st.Trend)
+			st.Trend = f.fp.TrendBeta*(st.Level-prev) + (1-f.fp.TrendBeta)*phi*st.Trend
+		}
+		// Learn at most OutlierRatio × the profile from one minute.
+		y = math.Min(y, f.fp.OutlierRatio*(s+c)-c)
+	}
+	learnSlot(st.Daily, st.DailyN, di, y, f.fp.DailyAlpha)
+	learnSlot(st.Weekly, st.WeeklyN, wi, y, f.fp.WeeklyAlpha)
+	st.LastMinute = m
+	st.Minutes++
+	f.issueForecast(m)
+}
+
+func learnSlot(vals []float64, n []uint16, i int64, y, alpha float64) {
+	if n[i] == 0 {
+		vals[i] = y
+	} else {
+		vals[i] += alpha * (y - vals[i])
+	}
+	if n[i] < math.MaxUint16 {
+		n[i]++
+	}
+}
+
+// trackBlend updates each profile's squared error (level-corrected).
+func (f *Forecaster) trackBlend(di, wi int64, y float64) {
+	st := &f.st
+	if st.DailyN[di] == 0 || st.WeeklyN[wi] == 0 || !st.HaveLevel {
+		return
+	}
+	c := f.unit
+	l := f.levelAt(1)
+	ed := y - (l*(st.Daily[di]+c) - c)
+	ew := y - (l*(st.Weekly[wi]+c) - c)
+	a := 1 / math.Max(f.fp.ErrorHalfLife.Minutes()/4, 1)
+	if st.NBlend == 0 {
+		st.ErrDaily, st.ErrWeekly = ed*ed, ew*ew
+	} else {
+		st.ErrDaily += a * (ed*ed - st.ErrDaily)
+		st.ErrWeekly += a * (ew*ew - st.ErrWeekly)
+	}
+	st.NBlend++
+}
+
+// issueForecast records the forecast for the minute lead ahead of the end
+// of minute m, to be checked when that minute is observed.
+func (f *Forecaster) issueForecast(m int64) {
+	end := (m + 1) * 60
+	target := floorDiv(end+int64(f.lead/time.Second), 60)
+	v, ok := f.forecastMinute(target)
+	if !ok || !f.historyLongEnough() {
+		return
+	}
+	p := f.st.Pending
+	p[floorMod(target, int64(len(p)))] = pendingForecast{Minute: target, Value: v}
+}
+
+// checkForecast scores the forecast made for minute m, if any.
+func (f *Forecaster) checkForecast(m int64, y float64) {
+	p := f.st.Pending
+	slot := &p[floorMod(m, int64(len(p)))]
+	if slot.Minute != m {
+		return
+	}
+	e := (y - slot.Value) / math.Max(slot.Value, f.unit)
+	slot.Minute = -1
+	f.errQ.add(e)
+	a := 1 / math.Max(f.fp.RecentErrorWindow.Minutes(), 1)
+	if f.errQ.Count == 1 {
+		f.st.RecentErr = math.Abs(e)
+	} else {
+		f.st.RecentErr += a * (math.Abs(e) - f.st.RecentErr)
+	}
+}
+
+func (f *Forecaster) historyLongEnough() bool {
+	return time.Duration(f.st.Minutes)*time.Minute >= f.fp.MinHistory
+}
+
+// Status says whether forecasts can be trusted, and why not.
+type Status int
+
+const (
+	// Usable: history is long enough and recent forecasts were good.
+	Usable Status = iota
+	// ShortHistory: not enough history (or too few checked forecasts).
+	ShortHistory
+	// Unreliable: recent forecast error is above MaxRecentError.
+	Unreliable
+)
+
+// Status reports whether Forecast's answer should be acted on.
+func (f *Forecaster) Status() Status {
+	switch {
+	case !f.historyLongEnough() || f.errQ.Count < f.fp.MinEvaluated:
+		return ShortHistory
+	case f.st.RecentErr > f.fp.MaxRecentError:
+		return Unreliable
+	}
+	return Usable
+}
+
+// Forecast returns the point forecast of demand at t (interpolated between
+// minute means) and the upper-quantile bound point + margin. ok is false
+// when the profile does not cover t yet.
+func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
+	sec := float64(t.UnixNano()) / 1e9
+	x := sec/60 - 0.5 // minute means sit at minute centres
+	m0 := int64(math.Floor(x))
+	w := x - float64(m0)
+	a, okA := f.forecastMinute(m0)
+	b, okB := f.forecastMinute(m0 + 1)
+	switch {
+	case okA && okB:
+		point = a + w*(b-a)
+	case okA:
+		point = a
+	case okB:
+		point = b
+	default:
+		return 0, 0, false
+	}
+	q := f.errQ.quantile(f.fp.Quantile)
+	upper = math.Max(0, point+q*math.Max(point, f.unit))
+	return point, upper, true
+}
+
+// RecentError is the recent mean absolute normalised forecast error.
+func (f *Forecaster) RecentError() float64 { return f.st.RecentErr }
+
+// ErrorQuantile is the current upper quantile of the normalised error.
+func (f *Forecaster) ErrorQuantile() float64 { return f.errQ.quantile(f.fp.Quantile) }
+
+// blendErrors returns the daily and weekly profiles' recent squared errors.
+func (f *Forecaster) blendErrors() (daily, weekly float64) { return f.st.ErrDaily, f.st.ErrWeekly }

@@ -1,0 +1,166 @@
+package autoscale
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Metric selects which Sample field a policy scales on.
+type Metric string
+
+const (
+	// MetricConcurrency scales on Sample.InFlight (requests in flight,
+	// queued + served). Target is then the wanted in-flight per instance.
+	MetricConcurrency Metric = "concurrency"
+	// MetricRPS scales on Sample.Arrivals (requests per second). Target is
+	// then the wanted request rate per instance.
+	MetricRPS Metric = "rps"
+)
+
+// OracleSource returns the true demand (in the policy's metric units) at t.
+// The simulator, which knows the whole trace, hands one to the oracle policy.
+type OracleSource func(t time.Time) float64
+
+// Defaults shared by several policies. Each is documented where it is used.
+const (
+	// DefaultTarget is the per-instance target when none is given: 10
+	// requests in flight (or 10 requests/s with MetricRPS).
+	DefaultTarget = 10.0
+	// DefaultColdStart is the time from asking for an instance to it
+	// taking traffic; 30 s is the reference case.
+	DefaultColdStart = 30 * time.Second
+	// DefaultScaleToZeroGrace is Knative's scale-to-zero-grace-period.
+	DefaultScaleToZeroGrace = 30 * time.Second
+)
+
+// Params configures any policy. Zero values mean "use the default"; the
+// exceptions are Min (0 is a real value: scale to zero allowed) and
+// ActuationDelay (0 is a real value: the scaler acts at once).
+type Params struct {
+	// Metric is MetricConcurrency (default) or MetricRPS.
+	Metric Metric
+	// Target is the per-instance setpoint in metric units. Default 10.
+	// For kpa it is the per-instance concurrency (Knative's target) and the
+	// autoscaler aims at KPA.TargetUtilization × Target.
+	Target float64
+	// Min and Max bound the instance count. Min 0 allows scale to zero
+	// (kpa, shoal, oracle; hpa never goes below 1). Max ≤ 0 means no limit.
+	Min, Max int
+	// ColdStart is the time an instance needs to become ready. Default 30 s.
+	ColdStart time.Duration
+	// ActuationDelay is the time from a decision to the scaler creating
+	// instances. Default 0.
+	ActuationDelay time.Duration
+	// ScaleToZeroGrace is how long a policy keeps one instance after its
+	// windows say zero before it goes to zero. Default 30 s.
+	ScaleToZeroGrace time.Duration
+
+	// Peak is the instance count of the static policy (required by static).
+	Peak int
+	// Oracle gives the oracle policy the future (required by oracle).
+	Oracle OracleSource
+
+	HPA     HPAParams
+	KPA     KPAParams
+	WeekAgo WeekAgoParams
+	Shoal   ShoalParams
+}
+
+// withDefaults fills the shared fields and checks them.
+func (p Params) withDefaults() (Params, error) {
+	if p.Metric == "" {
+		p.Metric = MetricConcurrency
+	}
+	if p.Metric != MetricConcurrency && p.Metric != MetricRPS {
+		return p, fmt.Errorf("metric %q: want %q or %q", p.Metric, MetricConcurrency, MetricRPS)
+	}
+	if p.Target == 0 {
+		p.Target = DefaultTarget
+	}
+	if p.Target < 0 {
+		return p, fmt.Errorf("target %v: must be positive", p.Target)
+	}
+	if p.Min < 0 {
+		return p, fmt.Errorf("min %d: must not be negative", p.Min)
+	}
+	if p.Max > 0 && p.Max < p.Min {
+		return p, fmt.Errorf("max %d is below min %d", p.Max, p.Min)
+	}
+	if p.ColdStart == 0 {
+		p.ColdStart = DefaultColdStart
+	}
+	if p.ColdStart < 0 || p.ActuationDelay < 0 {
+		return p, fmt.Errorf("cold start %v and actuation delay %v must not be negative", p.ColdStart, p.ActuationDelay)
+	}
+	if p.ScaleToZeroGrace == 0 {
+		p.ScaleToZeroGrace = DefaultScaleToZeroGrace
+	}
+	return p, nil
+}
+
+// value extracts the scaling metric from a sample.
+func (p *Params) value(s Sample) float64 {
+	if p.Metric == MetricRPS {
+		return s.Arrivals
+	}
+	return s.InFlight
+}
+
+// clamp applies Min and Max.
+func (p *Params) clamp(n int) int {
+	if n < p.Min {
+		n = p.Min
+	}
+	if p.Max > 0 && n > p.Max {
+		n = p.Max
+	}
+	return n
+}
+
+// constructors is built per call so there is no package-level mutable map.
+func constructors() map[string]func(Params) (Policy, error) {
+	return map[string]func(Params) (Policy, error){
+		"shoal":   func(p Params) (Policy, error) { return NewShoal(p) },
+		"hpa":     func(p Params) (Policy, error) { return NewHPA(p) },
+		"kpa":     func(p Params) (Policy, error) { return NewKPA(p) },
+		"weekago": func(p Params) (Policy, error) { return NewWeekAgo(p) },
+		"static":  func(p Params) (Policy, error) { return NewStatic(p) },
+		"oracle":  func(p Params) (Policy, error) { return NewOracle(p) },
+	}
+}
+
+// Names lists the policy names New accepts, sorted.
+func Names() []string {
+	m := constructors()
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds the named policy. Unset Params fields take their defaults.
+func New(name string, p Params) (Policy, error) {
+	c, ok := constructors()[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown policy %q (known: %v)", name, Names())
+	}
+	pol, err := c(p)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", name, err)
+	}
+	return pol, nil
+}
+
+// ceilDiv returns ceil(v/target) as an int, never negative.
+func ceilDiv(v, target float64) int {
+	if v <= 0 {
+		return 0
+	}
+	// The epsilon keeps float noise (0.7*10 = 7.000000000000001) from
+	// asking for an extra instance.
+	return int(math.Ceil(v/target - 1e-9))
+}

@@ -1,0 +1,228 @@
+package autoscale
+
+import (
+	"math"
+	"time"
+)
+
+// ShoalParams configures the shoal policy. Zero values take the defaults.
+type ShoalParams struct {
+	// Interval between decisions. Default 2 s.
+	Interval time.Duration
+	// StableWindow averages the metric for steady-state sizing. Default 60 s.
+	StableWindow time.Duration
+	// PanicWindow averages the metric for bursts. Default 6 s.
+	PanicWindow time.Duration
+	// PanicThreshold: panic when the panic-window count reaches this many
+	// times the instances ready or starting. Default 1.2 (KPA waits for 2,
+	// which with a 30 s cold start is too late).
+	PanicThreshold float64
+	// PanicHold keeps panic (no scale-down, panic sizing) this long after
+	// the last time above the threshold. Default 30 s.
+	PanicHold time.Duration
+	// MaxScaleUpRate caps one decision at this many times the current
+	// instances (at least 1). Default 10.
+	MaxScaleUpRate float64
+	// MaxScaleDownRate caps one decision at current / this. Default 2.
+	MaxScaleDownRate float64
+	// ScaleDownStabilization: scale down only to the max recommendation of
+	// this window. Default 60 s.
+	ScaleDownStabilization time.Duration
+	// Lead is how far ahead the forecast is read; it is raised to at least
+	// cold start + actuation delay. Default cold start + actuation delay +
+	// 15 s (the forecast is per minute; the extra covers the ramp inside it).
+	Lead time.Duration
+	// ZeroDemand: a forecast below this fraction of one instance's target
+	// counts as "no demand" and does not keep an instance. Default 0.05.
+	ZeroDemand float64
+	// Reactive disables the predictive part (ablation).
+	Reactive bool
+	// Forecast tunes the forecaster.
+	Forecast ForecastParams
+}
+
+func (s ShoalParams) withDefaults(p Params) ShoalParams {
+	if s.Interval <= 0 {
+		s.Interval = 2 * time.Second
+	}
+	if s.StableWindow <= 0 {
+		s.StableWindow = 60 * time.Second
+	}
+	if s.PanicWindow <= 0 {
+		s.PanicWindow = 6 * time.Second
+	}
+	if s.PanicThreshold <= 0 {
+		s.PanicThreshold = 1.2
+	}
+	if s.PanicHold <= 0 {
+		s.PanicHold = 30 * time.Second
+	}
+	if s.MaxScaleUpRate <= 0 {
+		s.MaxScaleUpRate = 10
+	}
+	if s.MaxScaleDownRate <= 0 {
+		s.MaxScaleDownRate = 2
+	}
+	if s.ScaleDownStabilization <= 0 {
+		s.ScaleDownStabilization = 60 * time.Second
+	}
+	floor := p.ColdStart + p.ActuationDelay
+	if s.Lead <= 0 {
+		s.Lead = floor + 15*time.Second
+	}
+	if s.Lead < floor {
+		s.Lead = floor
+	}
+	if s.ZeroDemand <= 0 {
+		s.ZeroDemand = 0.05
+	}
+	return s
+}
+
+// Shoal is our policy: a reactive controller (stable + panic windows, rate
+// limits, scale-down stabilisation, scale to zero after an idle grace) max'd
+// with a predictive one (forecast at now+lead plus an upper error quantile,
+// see Forecaster). The forecast can only raise the count: scale-in happens
+// when observed demand (and the forecast) has fallen. With short history or
+// recently wrong forecasts it is purely reactive.
+type Shoal struct {
+	p         Params
+	s         ShoalParams
+	stable    *secWindow
+	panicWin  *secWindow
+	fc        *Forecaster
+	recs      *timedLog
+	panicTime time.Time
+	maxPanic  int
+	idleSecs  int
+}
+
+// NewShoal builds the shoal policy.
+func NewShoal(p Params) (*Shoal, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := p.Shoal.withDefaults(p)
+	return &Shoal{
+		p: p, s: s,
+		stable:   newSecWindow(s.StableWindow),
+		panicWin: newSecWindow(s.PanicWindow),
+		fc:       NewForecaster(s.Forecast, p.Target, s.Lead),
+		recs:     newTimedLog(s.ScaleDownStabilization, int(s.ScaleDownStabilization/s.Interval)+2),
+	}, nil
+}
+
+func (a *Shoal) Name() string            { return "shoal" }
+func (a *Shoal) Interval() time.Duration { return a.s.Interval }
+
+// Lead is how far ahead Decision.Forecast looks.
+func (a *Shoal) Lead() time.Duration { return a.s.Lead }
+
+// Forecaster exposes the learned model (for plots and diagnostics).
+func (a *Shoal) Forecaster() *Forecaster { return a.fc }
+
+// Observe feeds the windows and the forecaster. Allocation-free.
+func (a *Shoal) Observe(s Sample) {
+	v := a.p.value(s)
+	a.stable.push(v)
+	a.panicWin.push(v)
+	a.fc.Observe(s.T, v)
+	if v == 0 && s.Arrivals == 0 && s.InFlight == 0 {
+		a.idleSecs++
+	} else {
+		a.idleSecs = 0
+	}
+}
+
+// Decide combines the reactive and predictive recommendations.
+func (a *Shoal) Decide(st State) Decision {
+	now := st.Now
+	reactive, panic := a.reactive(st)
+	rec, reason := reactive, "shoal: reactive"
+	if panic {
+		reason = "shoal: panic"
+	}
+	forecast, predicted, why := a.predictive(now)
+	if why != "" && !panic {
+		reason = why
+	}
+	if predicted > rec {
+		rec, reason = predicted, "shoal: predictive scale-out"
+	}
+	// Scale-down stabilisation: the max recommendation of the window.
+	a.recs.add(now, rec)
+	desired := a.recs.maxSince(now, a.s.ScaleDownStabilization, rec)
+	if panic && desired < a.maxPanic {
+		desired = a.maxPanic
+	}
+
+	// Rate limits relative to what exists or is coming.
+	have := max(st.Ready+st.Starting, 1)
+	if up := int(math.Ceil(a.s.MaxScaleUpRate * float64(have))); desired > up {
+		desired, reason = up, "shoal: scale-up rate limited"
+	}
+	if down := int(math.Floor(float64(st.Desired) / a.s.MaxScaleDownRate)); desired < down {
+		desired, reason = down, "shoal: scale-down rate limited"
+	}
+
+	// Scale to zero only after an idle grace, and never against a forecast.
+	if desired == 0 && st.Desired > 0 {
+		if a.p.Min > 0 || time.Duration(a.idleSecs)*time.Second < a.p.ScaleToZeroGrace {
+			desired, reason = 1, "shoal: idle, waiting for scale-to-zero grace"
+		} else {
+			reason = "shoal: scale to zero"
+		}
+	}
+	return Decision{Desired: a.p.clamp(desired), Reason: reason, Forecast: forecast, Panic: panic}
+}
+
+// reactive sizes from observed demand: the stable window, or in panic the
+// larger of stable and panic windows, never shrinking while in panic.
+func (a *Shoal) reactive(st State) (int, bool) {
+	if a.stable.empty() {
+		return st.Desired, false
+	}
+	dspc := ceilDiv(a.stable.mean(), a.p.Target)
+	dppc := ceilDiv(a.panicWin.mean(), a.p.Target)
+	capacity := float64(max(st.Ready+st.Starting, 1))
+	if float64(dppc) >= a.s.PanicThreshold*capacity && dppc > dspc {
+		a.panicTime = st.Now
+	} else if !a.panicTime.IsZero() && st.Now.Sub(a.panicTime) > a.s.PanicHold {
+		a.panicTime, a.maxPanic = time.Time{}, 0
+	}
+	if a.panicTime.IsZero() {
+		return dspc, false
+	}
+	d := max(dspc, dppc)
+	if d > a.maxPanic {
+		a.maxPanic = d
+	}
+	return a.maxPanic, true
+}
+
+// predictive returns the forecast (metric units, upper bound) at now+lead
+// and the instances it needs, or a reason why it is not used.
+func (a *Shoal) predictive(now time.Time) (float64, int, string) {
+	if a.s.Reactive {
+		return 0, 0, ""
+	}
+	point, upper, ok := a.fc.Forecast(now.Add(a.s.Lead))
+	switch status := a.fc.Status(); {
+	case !ok || status == ShortHistory:
+		return upper, 0, "shoal: reactive (history too short)"
+	case status == Unreliable:
+		return upper, 0, "shoal: reactive (forecast unreliable)"
+	}
+	if point < a.s.ZeroDemand*a.p.Target {
+		return upper, 0, ""
+	}
+	return upper, ceilDiv(upper, a.p.Target), ""
+}
+
+// Snapshot saves the forecaster (the windows are seconds long and are not
+// worth keeping across a restart).
+func (a *Shoal) Snapshot() ([]byte, error) { return a.fc.Snapshot() }
+
+// Restore loads a Snapshot.
+func (a *Shoal) Restore(data []byte) error { return a.fc.Restore(data) }
