@@ -31,7 +31,7 @@ type ForecastParams struct {
 	// against reality before they are used. Default 60 (an hour).
 	MinEvaluated int
 	// RecentErrorWindow is the time constant of the recent mean absolute
-	// normalised error. Default 2 h.
+	// normalised error. Default 30 min.
 	RecentErrorWindow time.Duration
 	// MaxRecentError: above this recent error the forecast is not used.
 	// Default 0.5 (forecasts off by half the demand on average).
@@ -66,7 +66,7 @@ func (f ForecastParams) withDefaults() ForecastParams {
 		f.MinEvaluated = 60
 	}
 	if f.RecentErrorWindow <= 0 {
-		f.RecentErrorWindow = 2 * time.Hour
+		f.RecentErrorWindow = 30 * time.Minute
 	}
 	return f
 }
@@ -327,6 +327,11 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 		point = b
 	default:
 		return 0, 0, false
+	}
+	// A minute's mean holds for all of it: never read less than the mean of
+	// the minute t falls in, so a step at a minute boundary is met in full.
+	if pc, ok := f.forecastMinute(floorDiv(int64(math.Floor(sec)), 60)); ok && pc > point {
+		point = pc
 	}
 	q := f.errQ.quantile(f.fp.Quantile)
 	upper = math.Max(0, point+q*math.Max(point, f.unit))
