@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/shoal-gw/shoal/internal/api"
 )
 
 // MaxConfigBytes bounds a config pushed through POST /api/config.
@@ -30,10 +31,10 @@ type Controller interface {
 	ApplyConfig(ctx context.Context, data []byte) error
 	// ConfigSource returns the active config document.
 	ConfigSource() []byte
-	ReloadStatus() ReloadStatus
-	Routes() []RouteInfo
-	Services() []ServiceInfo
-	Service(name string) (ServiceDetail, bool)
+	ReloadStatus() api.ReloadStatus
+	Routes() []api.RouteInfo
+	Services() []api.ServiceInfo
+	Service(name string) (api.ServiceDetail, bool)
 	// Ready is false until the first config is serving and while draining.
 	Ready() bool
 }
@@ -55,7 +56,7 @@ func Handler(c Controller, opts Options) http.Handler {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{c: c, log: opts.Log}
+	a := &adminAPI{c: c, log: opts.Log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
@@ -99,12 +100,12 @@ func requireToken(token string, next http.Handler) http.Handler {
 	})
 }
 
-type api struct {
+type adminAPI struct {
 	c   Controller
 	log *slog.Logger
 }
 
-func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
+func (a *adminAPI) readyz(w http.ResponseWriter, _ *http.Request) {
 	if !a.c.Ready() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "not ready\n")
@@ -113,12 +114,12 @@ func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ready\n")
 }
 
-func (a *api) getConfig(w http.ResponseWriter, _ *http.Request) {
+func (a *adminAPI) getConfig(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(a.c.ConfigSource())
 }
 
-func (a *api) postConfig(w http.ResponseWriter, r *http.Request) {
+func (a *adminAPI) postConfig(w http.ResponseWriter, r *http.Request) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxConfigBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -141,19 +142,19 @@ func (a *api) postConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.c.ReloadStatus())
 }
 
-func (a *api) configStatus(w http.ResponseWriter, _ *http.Request) {
+func (a *adminAPI) configStatus(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, a.c.ReloadStatus())
 }
 
-func (a *api) routes(w http.ResponseWriter, _ *http.Request) {
+func (a *adminAPI) routes(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, a.c.Routes())
 }
 
-func (a *api) services(w http.ResponseWriter, _ *http.Request) {
+func (a *adminAPI) services(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, a.c.Services())
 }
 
-func (a *api) service(w http.ResponseWriter, r *http.Request) {
+func (a *adminAPI) service(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("service")
 	d, ok := a.c.Service(name)
 	if !ok {

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/shoal-gw/shoal/internal/api"
 )
 
 type fakeController struct {
@@ -26,18 +28,20 @@ func (f *fakeController) ApplyConfig(_ context.Context, data []byte) error {
 	return nil
 }
 func (f *fakeController) ConfigSource() []byte { return f.source }
-func (f *fakeController) ReloadStatus() ReloadStatus {
-	return ReloadStatus{Generation: uint64(f.applied)}
+func (f *fakeController) ReloadStatus() api.ReloadStatus {
+	return api.ReloadStatus{Generation: uint64(f.applied)}
 }
-func (f *fakeController) Routes() []RouteInfo { return []RouteInfo{{Name: "r1", Service: "web"}} }
-func (f *fakeController) Services() []ServiceInfo {
-	return []ServiceInfo{{Name: "web", Desired: 2, Instances: Instances{Ready: 2}}}
+func (f *fakeController) Routes() []api.RouteInfo {
+	return []api.RouteInfo{{Name: "r1", Service: "web"}}
 }
-func (f *fakeController) Service(name string) (ServiceDetail, bool) {
+func (f *fakeController) Services() []api.ServiceInfo {
+	return []api.ServiceInfo{{Name: "web", Desired: 2, Instances: api.Instances{Ready: 2}}}
+}
+func (f *fakeController) Service(name string) (api.ServiceDetail, bool) {
 	if name != "web" {
-		return ServiceDetail{}, false
+		return api.ServiceDetail{}, false
 	}
-	return ServiceDetail{ServiceInfo: f.Services()[0], Endpoints: []EndpointInfo{{Address: "127.0.0.1:9001", State: "ready"}}}, true
+	return api.ServiceDetail{ServiceInfo: f.Services()[0], Endpoints: []api.EndpointInfo{{Address: "127.0.0.1:9001", State: "ready"}}}, true
 }
 func (f *fakeController) Ready() bool { return f.ready }
 

@@ -1,4 +1,6 @@
-package admin
+// Package api holds the JSON shapes of the admin API, shared by the server
+// (internal/admin), the gateway that fills them and the CLI that reads them.
+package api
 
 import "time"
 
