@@ -89,9 +89,7 @@ func Generate(g GenSpec) (*Trace, error) {
 		// Evening peak (main) plus a smaller late-morning shoulder.
 		daily := 0.65*math.Cos(2*math.Pi*(hour-20)/24) + 0.35*math.Cos(4*math.Pi*(hour-11)/24)
 		rate := g.BaseRPS * (1 + g.DailyAmp*daily)
-		if wd := int(day) % 7; wd >= 5 {
-			rate *= 1 - g.WeekendDip
-		}
+		rate *= 1 - g.WeekendDip*weekendness(day)
 		rate *= math.Pow(1+g.TrendPerDay, day)
 		ar = rho*ar + math.Sqrt(1-rho*rho)*g.Noise*rng.NormFloat64()
 		rate *= math.Exp(ar)
@@ -150,4 +148,23 @@ func outageFactor(os []event, min float64) float64 {
 		}
 	}
 	return f
+}
+
+// weekendness is 1 on Saturday and Sunday and 0 on weekdays, with
+// half-day cosine ramps around the two midnights so that the weekly cycle
+// has no step: real traffic does not jump at midnight.
+func weekendness(day float64) float64 {
+	d := math.Mod(day, 7)
+	const ramp = 0.25
+	switch {
+	case d >= 5+ramp && d < 7-ramp:
+		return 1
+	case d >= 5-ramp && d < 5+ramp:
+		return 0.5 - 0.5*math.Cos(math.Pi*(d-5+ramp)/(2*ramp))
+	case d >= 7-ramp:
+		return 0.5 + 0.5*math.Cos(math.Pi*(d-7+ramp)/(2*ramp))
+	case d < ramp:
+		return 0.5 + 0.5*math.Cos(math.Pi*(d+ramp)/(2*ramp))
+	}
+	return 0
 }

@@ -19,13 +19,18 @@ type Result struct {
 	UnderProvisionedTimePct float64 `json:"under_provisioned_time_pct"`
 	OverProvisionedTimePct  float64 `json:"over_provisioned_time_pct"`
 
-	Engine          string  `json:"engine"`
-	Trace           string  `json:"trace,omitempty"`
-	Seconds         int64   `json:"seconds"`
-	GapBuckets      int     `json:"gap_buckets"`
-	RateScale       float64 `json:"rate_scale"`
-	PeakInstances   int     `json:"peak_instances"`
-	Violations      float64 `json:"violations"`
+	Engine        string  `json:"engine"`
+	Trace         string  `json:"trace,omitempty"`
+	Seconds       int64   `json:"seconds"`
+	GapBuckets    int     `json:"gap_buckets"`
+	RateScale     float64 `json:"rate_scale"`
+	PeakInstances int     `json:"peak_instances"`
+	Violations    float64 `json:"violations"`
+	// FloorViolPct is the share of requests whose service time alone
+	// exceeds the SLO: no autoscaler can avoid it. ExcessViolPct is the
+	// rest, the part capacity decisions cause.
+	FloorViolPct    float64 `json:"floor_violation_pct"`
+	ExcessViolPct   float64 `json:"excess_violation_pct"`
 	LatePct         float64 `json:"late_pct"`
 	TimedOutPct     float64 `json:"timed_out_pct"`
 	RejectedPct     float64 `json:"rejected_pct"`

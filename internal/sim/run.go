@@ -25,6 +25,9 @@ type Options struct {
 	Initial int
 	// Timeline, when set, receives a downsampled series for plotting.
 	Timeline *Timeline
+	// Warmup is an initial stretch the policy observes and acts on but
+	// that is left out of the metrics (history for learning policies).
+	Warmup time.Duration
 }
 
 // engine serves one second of arrivals with the cluster's ready instances.
@@ -82,7 +85,18 @@ func run(d *Demand, pol autoscale.Policy, m Model, opt Options) (Result, *accum,
 	}
 	var fc []dueForecast
 	n := d.Seconds()
+	warm, coldBefore := secs(opt.Warmup), 0
+	if warm >= n {
+		return Result{}, nil, fmt.Errorf("warmup %v is not shorter than the %v trace", opt.Warmup, time.Duration(n)*time.Second)
+	}
 	for t := int64(0); t < n; t++ {
+		if t == warm && warm > 0 {
+			if f, ok := eng.(*fluid); ok {
+				f.calc.flush()
+			}
+			*acc = accum{}
+			coldBefore = cl.coldStarts
+		}
 		cl.advance(t)
 		before := acc.late + acc.timedOut + acc.rejected
 		s := eng.second(t, d.Rate(t), cl, acc)
@@ -118,13 +132,15 @@ func run(d *Demand, pol autoscale.Policy, m Model, opt Options) (Result, *accum,
 		}
 	}
 	eng.finish(n, cl, acc)
-	r := acc.result(pol.Name(), cl.coldStarts, opt.Lead)
+	r := acc.result(pol.Name(), cl.coldStarts-coldBefore, opt.Lead)
 	r.Target = opt.Target
 	r.Engine = opt.Engine
 	r.Trace = d.name
 	r.GapBuckets = d.gaps
 	r.RateScale = d.Scale
 	r.PeakInstances = d.Peak
+	r.FloorViolPct = round(100*(1-newService(m).cdf(m.SLO.Seconds())), 4)
+	r.ExcessViolPct = round(max(0, r.SLOViolationPct-r.FloorViolPct), 4)
 	return r, acc, nil
 }
 
