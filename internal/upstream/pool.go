@@ -1,0 +1,194 @@
+package upstream
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// Balancer picks one endpoint of an immutable snapshot for a request. It
+// returns nil when every endpoint is excluded or not ready. exclude holds
+// endpoints already tried (compared with Same); it may be nil.
+// Implementations live in internal/balancer and must be safe for concurrent use.
+type Balancer interface {
+	Pick(r *http.Request, exclude []*Endpoint) *Endpoint
+}
+
+// BalancerFactory builds a Balancer for a non-empty list of ready endpoints.
+// The list is owned by the balancer afterwards and never changes.
+type BalancerFactory func(ready []*Endpoint) Balancer
+
+// snapshot is what one atomic load gives the request path.
+type snapshot struct {
+	all   []*Endpoint
+	ready []*Endpoint
+	bal   Balancer // nil when no endpoint is ready
+}
+
+// Pool is the set of endpoints of one service. Reads (Pick, Counts,
+// Endpoints) are one atomic load; writes (Update, SetBalancer, readiness
+// changes) rebuild the snapshot under a lock and swap it in.
+type Pool struct {
+	name   string
+	states *States
+	snap   atomic.Pointer[snapshot]
+
+	mu      sync.Mutex // serialises rebuilds
+	factory BalancerFactory
+	eps     []*Endpoint // current endpoints, in Update order
+	closed  bool
+}
+
+// NewPool makes an empty pool for service name. factory builds the balancer
+// for each snapshot (see balancer.New).
+func NewPool(name string, states *States, factory BalancerFactory) *Pool {
+	p := &Pool{name: name, states: states, factory: factory}
+	p.snap.Store(&snapshot{})
+	return p
+}
+
+// Name is the service name the pool was made for.
+func (p *Pool) Name() string { return p.name }
+
+// Update replaces the endpoint set. Endpoints whose address stays keep their
+// state; new addresses get (or share) a state from the store; removed ones
+// release theirs. On error (bad address, duplicate) the pool is unchanged.
+func (p *Pool) Update(targets []Target) error {
+	type parsed struct {
+		addr string
+		t    Target
+		ep   *Endpoint
+	}
+	list := make([]parsed, 0, len(targets))
+	seen := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		addr, u, err := ParseTarget(t)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", p.name, err)
+		}
+		if seen[addr] {
+			return fmt.Errorf("service %s: endpoint %s listed twice", p.name, addr)
+		}
+		seen[addr] = true
+		list = append(list, parsed{addr: addr, t: t, ep: &Endpoint{url: u, weight: weightOf(t)}})
+	}
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("service %s: pool is closed", p.name)
+	}
+	old := make(map[string]*Endpoint, len(p.eps))
+	for _, e := range p.eps {
+		old[e.Address()] = e
+	}
+	eps := make([]*Endpoint, len(list))
+	for i, it := range list {
+		if prev, ok := old[it.addr]; ok {
+			delete(old, it.addr)
+			if prev.weight == it.ep.weight && *prev.url == *it.ep.url {
+				eps[i] = prev // unchanged: keep the pointer too
+				continue
+			}
+			it.ep.State = prev.State
+			eps[i] = it.ep
+			continue
+		}
+		it.ep.State = p.states.Ref(it.addr)
+		it.ep.addWatcher(p)
+		eps[i] = it.ep
+	}
+	for addr, e := range old {
+		e.removeWatcher(p)
+		p.states.Unref(addr)
+	}
+	p.eps = eps
+	p.rebuildLocked()
+	return nil
+}
+
+// SetBalancer switches the balancing policy (a reload that changed it) and
+// rebuilds the snapshot. Endpoint state is untouched.
+func (p *Pool) SetBalancer(f BalancerFactory) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.factory = f
+	p.rebuildLocked()
+}
+
+// Close releases every endpoint state; the pool then has no endpoints and
+// Pick returns nil. Close the old pool only after its replacement is updated,
+// so that shared states are not dropped in between.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.closed = true
+	for _, e := range p.eps {
+		e.removeWatcher(p)
+		p.states.Unref(e.Address())
+	}
+	p.eps = nil
+	p.snap.Store(&snapshot{})
+}
+
+func (p *Pool) readinessChanged() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.rebuildLocked()
+	}
+}
+
+func (p *Pool) rebuildLocked() {
+	ready := make([]*Endpoint, 0, len(p.eps))
+	for _, e := range p.eps {
+		if e.Ready() {
+			ready = append(ready, e)
+		}
+	}
+	s := &snapshot{all: p.eps, ready: ready}
+	if len(ready) > 0 && p.factory != nil {
+		s.bal = p.factory(ready)
+	}
+	p.snap.Store(s)
+}
+
+// Pick chooses a ready endpoint for r, or nil when none is ready (the proxy
+// answers 503).
+func (p *Pool) Pick(r *http.Request) *Endpoint {
+	s := p.snap.Load()
+	if s.bal == nil {
+		return nil
+	}
+	return s.bal.Pick(r, nil)
+}
+
+// PickExcluding chooses a ready endpoint that is not in tried when there is
+// one, and otherwise any ready endpoint (a retry to the same instance beats
+// no retry). nil only when none is ready.
+func (p *Pool) PickExcluding(r *http.Request, tried []*Endpoint) *Endpoint {
+	s := p.snap.Load()
+	if s.bal == nil {
+		return nil
+	}
+	if len(tried) > 0 {
+		if e := s.bal.Pick(r, tried); e != nil {
+			return e
+		}
+	}
+	return s.bal.Pick(r, nil)
+}
+
+// Counts reports how many endpoints the pool has and how many are ready.
+func (p *Pool) Counts() (total, ready int) {
+	s := p.snap.Load()
+	return len(s.all), len(s.ready)
+}
+
+// Endpoints is the current endpoint list (ready or not) for the admin API.
+// The slice is shared and must not be modified.
+func (p *Pool) Endpoints() []*Endpoint { return p.snap.Load().all }
