@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,11 @@ type ServerOptions struct {
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
 	Log               *slog.Logger
+	// H2C also accepts HTTP/2 with prior knowledge on plain-text listeners.
+	H2C bool
+	// TLSCertFile and TLSKeyFile, when set, make every listener TLS with
+	// HTTP/2 offered through ALPN. TLS 1.2 is the minimum.
+	TLSCertFile, TLSKeyFile string
 }
 
 // Server runs one http.Server per listen address over a shared handler.
@@ -41,6 +47,18 @@ func Listen(addrs []string, h http.Handler, opts ServerOptions) (*Server, error)
 		opts.IdleTimeout = 120 * time.Second
 	}
 	s := &Server{log: opts.Log, errs: make(chan error, len(addrs))}
+	var tlsConf *tls.Config
+	if opts.TLSCertFile != "" || opts.TLSKeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(opts.TLSCertFile, opts.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading TLS certificate: %w", err)
+		}
+		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+	}
+	protos := new(http.Protocols)
+	protos.SetHTTP1(true)
+	protos.SetHTTP2(tlsConf != nil)
+	protos.SetUnencryptedHTTP2(opts.H2C)
 	for _, a := range addrs {
 		ln, err := net.Listen("tcp", a)
 		if err != nil {
@@ -49,8 +67,13 @@ func Listen(addrs []string, h http.Handler, opts ServerOptions) (*Server, error)
 			}
 			return nil, fmt.Errorf("listening on %s: %w", a, err)
 		}
+		if tlsConf != nil {
+			ln = tls.NewListener(ln, tlsConf)
+		}
 		s.listeners = append(s.listeners, ln)
 		s.servers = append(s.servers, &http.Server{
+			Protocols:         protos,
+			TLSConfig:         tlsConf,
 			Handler:           h,
 			ReadHeaderTimeout: opts.ReadHeaderTimeout,
 			IdleTimeout:       opts.IdleTimeout,

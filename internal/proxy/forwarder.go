@@ -59,7 +59,7 @@ func NewReverseProxy(transport http.RoundTripper, log *slog.Logger) *ReverseProx
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			kind := Classify(r, err)
-			if sink, ok := w.(ErrorSink); ok {
+			if sink := sinkOf(w); sink != nil {
 				sink.SetUpstreamError(kind, err)
 			}
 			if kind == ErrClientGone {
@@ -96,4 +96,19 @@ func (b *bufferPool) Put(buf []byte) {
 	}
 	buf = buf[:32<<10]
 	b.p.Put(&buf)
+}
+
+// sinkOf finds an ErrorSink in the writer chain: middleware may wrap the
+// writer that wants to know.
+func sinkOf(w http.ResponseWriter) ErrorSink {
+	for {
+		if s, ok := w.(ErrorSink); ok {
+			return s
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
 }
