@@ -1,0 +1,127 @@
+package config
+
+// Route sends matching requests to one action: a service, a read/write pair
+// of services, a redirect or a fixed response.
+type Route struct {
+	// Unique name shown in metrics, logs and the admin API. Default:
+	// "route-N", N being the route's position in the list counting from 0.
+	Name string `yaml:"name"`
+	// Conditions a request must meet. Empty: every request.
+	Match Match `yaml:"match"`
+
+	// Action: send to this service.
+	Service string `yaml:"service"`
+	// Action (with write_service): send safe methods (GET, HEAD, OPTIONS) to
+	// this service, for example read replicas.
+	ReadService string `yaml:"read_service"`
+	// Action (with read_service): send every other method to this service.
+	WriteService string `yaml:"write_service"`
+	// Action: answer with a redirect.
+	Redirect *Redirect `yaml:"redirect"`
+	// Action: answer with a fixed response.
+	DirectResponse *DirectResponse `yaml:"direct_response"`
+
+	// Remove the matched path_prefix before forwarding ("/api/users" with
+	// path_prefix /api is sent as "/users"). Needs match.path_prefix.
+	StripPrefix bool `yaml:"strip_prefix"`
+	// Replace the whole path before forwarding. The query string is kept.
+	RewritePath string `yaml:"rewrite_path"`
+	// Header changes made to the request before it is forwarded.
+	RequestHeaders HeaderOps `yaml:"request_headers"`
+	// Header changes made to the response before it is sent to the client.
+	ResponseHeaders HeaderOps `yaml:"response_headers"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Match lists the conditions of a route; all that are set must hold.
+type Match struct {
+	// Host name, compared without port and ignoring case: exact
+	// ("api.example.com") or a wildcard ("*.example.com", any subdomain,
+	// not example.com itself).
+	Host string `yaml:"host"`
+	// The path equals this, byte for byte.
+	PathExact string `yaml:"path_exact"`
+	// The path starts with these whole segments: /api matches /api and
+	// /api/x but not /apix. At most one of path_exact, path_prefix and
+	// path_regex; none means every path.
+	PathPrefix string `yaml:"path_prefix"`
+	// The whole path matches this RE2 regular expression.
+	PathRegex string `yaml:"path_regex"`
+	// The request method is one of these (GET, POST ...).
+	Methods []string `yaml:"methods"`
+	// Every one of these header conditions holds.
+	Headers []HeaderMatch `yaml:"headers"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// HeaderMatch is one condition on a request header. Set exactly one of
+// value, regex and present.
+type HeaderMatch struct {
+	// Header name, case-insensitive.
+	Name string `yaml:"name" required:"true"`
+	// The header's value equals this.
+	Value string `yaml:"value"`
+	// The header's value matches this RE2 regular expression (whole value).
+	Regex string `yaml:"regex"`
+	// true: the header is present, with any value. false: it is absent.
+	Present *bool `yaml:"present"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Redirect answers with a redirect built from the request URL; fields left
+// empty keep the request's value. The query string is kept.
+type Redirect struct {
+	// New scheme: http or https.
+	Scheme string `yaml:"scheme" enum:"http,https"`
+	// New host name, without port.
+	Host string `yaml:"host"`
+	// New port. Default: the scheme's well-known port when scheme is set,
+	// else the request's port. Ports 80 for http and 443 for https are left
+	// out of the URL.
+	Port int `yaml:"port"`
+	// New path. With strip_prefix or rewrite_path the redirect uses the
+	// rewritten path instead.
+	Path string `yaml:"path"`
+	// 301, 302, 303, 307 or 308. 307 and 308 keep the method and body.
+	Status int `yaml:"status" default:"302" enum:"301,302,303,307,308"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// DirectResponse answers without contacting any service.
+type DirectResponse struct {
+	// HTTP status code (100-599).
+	Status int `yaml:"status" default:"200"`
+	// Response body.
+	Body string `yaml:"body"`
+	// Response headers, name: value.
+	Headers HeaderList `yaml:"headers"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// HeaderOps changes a set of headers. They run in the order remove, set,
+// add; a name may not be both removed and set or added.
+type HeaderOps struct {
+	// Replace every value of each header with this one.
+	Set HeaderList `yaml:"set"`
+	// Append a value, keeping the ones already there.
+	Add HeaderList `yaml:"add"`
+	// Delete these headers.
+	Remove []string `yaml:"remove"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// HeaderList is a mapping of header name to value, kept in file order.
+type HeaderList []Header
+
+// Header is one header name and value.
+type Header struct {
+	Name  string
+	Value string
+	Line  int // where it appears in the file
+}

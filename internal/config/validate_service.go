@@ -1,0 +1,114 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (v *validator) service(s *Service) {
+	p := "services." + s.Name
+	if !validName(s.Name) {
+		v.errorf(s.Pos.Line, "%s: service names use letters, digits, '-', '_' and '.'", p)
+	}
+	seen := make(map[string]int)
+	for i := range s.Endpoints {
+		e := &s.Endpoints[i]
+		ep := fmt.Sprintf("%s.endpoints[%d]", p, i)
+		if !e.Pos.Has("url") {
+			// Reported as a missing required key by the decoder.
+		} else if err := checkEndpointURL(e.URL); err != nil {
+			v.errorf(e.Pos.Of("url"), "%s: %v", ep, err)
+		} else if first, dup := seen[e.URL]; dup {
+			v.errorf(e.Pos.Of("url"), "%s: %q is already listed (line %d)", ep, e.URL, first)
+		} else {
+			seen[e.URL] = e.Pos.Of("url")
+		}
+		if e.Weight < 1 || e.Weight > 10000 {
+			v.errorf(e.Pos.Of("weight"), "%s.weight: %d is out of range: want 1 to 10000", ep, e.Weight)
+		}
+	}
+	v.balancer(&s.Balancer, p+".balancer")
+	if s.Run != nil {
+		v.run(s.Run, p+".run")
+	}
+	if s.Scale != nil {
+		v.scale(s.Scale, p+".scale")
+	}
+}
+
+func (v *validator) balancer(b *Balancer, p string) {
+	hashing := b.Policy == "ring_hash" || b.Policy == "maglev"
+	switch {
+	case hashing && b.HashKey == nil:
+		v.errorf(b.Pos.Of("policy"), "%s: policy %s needs hash_key (what to hash: header, cookie, query, path_segment or client_ip)", p, b.Policy)
+	case !hashing && b.HashKey != nil:
+		v.errorf(b.Pos.Of("hash_key"), "%s.hash_key: only ring_hash and maglev use a hash key, not %s", p, b.Policy)
+	}
+	if h := b.HashKey; h != nil && h.Pos.Has("source") {
+		hp := p + ".hash_key"
+		named := h.Source == "header" || h.Source == "cookie" || h.Source == "query"
+		switch {
+		case named && h.Name == "":
+			v.errorf(h.Pos.Of("source"), "%s: source %s needs name", hp, h.Source)
+		case named && h.Source == "header" && !validToken(h.Name):
+			v.errorf(h.Pos.Of("name"), "%s.name: %q is not a valid header name", hp, h.Name)
+		case !named && h.Pos.Has("name"):
+			v.errorf(h.Pos.Of("name"), "%s.name: source %s takes no name", hp, h.Source)
+		}
+		if h.Source != "path_segment" && h.Pos.Has("index") {
+			v.errorf(h.Pos.Of("index"), "%s.index: only source path_segment takes an index", hp)
+		}
+		if h.Index < 0 {
+			v.errorf(h.Pos.Of("index"), "%s.index: must not be negative", hp)
+		}
+	}
+}
+
+func (v *validator) run(r *Run, p string) {
+	if r.Pos.Has("command") && strings.TrimSpace(r.Command) == "" {
+		v.errorf(r.Pos.Of("command"), "%s.command: must not be empty", p)
+	}
+	if !envNameRE.MatchString(r.PortEnv) {
+		v.errorf(r.Pos.Of("port_env"), "%s.port_env: %q is not an environment variable name", p, r.PortEnv)
+	}
+	for _, k := range sortedKeys(r.Env) {
+		if !envNameRE.MatchString(k) {
+			v.errorf(r.Pos.Of("env."+k), "%s.env: %q is not an environment variable name", p, k)
+		}
+		if k == r.PortEnv {
+			v.errorf(r.Pos.Of("env."+k), "%s.env: %s is set by Shoal to the instance's port (port_env)", p, k)
+		}
+	}
+	if r.Ready.Path != "" && !strings.HasPrefix(r.Ready.Path, "/") {
+		v.errorf(r.Ready.Pos.Of("path"), "%s.ready.path: %q must start with /", p, r.Ready.Path)
+	}
+	if r.Ready.Interval <= 0 {
+		v.errorf(r.Ready.Pos.Of("interval"), "%s.ready.interval: must be positive", p)
+	}
+	if r.Ready.Timeout > 0 && r.Ready.Timeout < r.Ready.Interval {
+		v.errorf(r.Ready.Pos.Of("timeout"), "%s.ready.timeout: %s is shorter than interval %s", p, r.Ready.Timeout, r.Ready.Interval)
+	}
+}
+
+func (v *validator) scale(s *Scale, p string) {
+	if s.Min < 0 {
+		v.errorf(s.Pos.Of("min"), "%s.min: must not be negative", p)
+	}
+	if s.Max < 1 {
+		v.errorf(s.Pos.Of("max"), "%s.max: must be at least 1", p)
+	} else if s.Max < s.Min {
+		v.errorf(s.Pos.Of("max"), "%s: max %d is below min %d", p, s.Max, s.Min)
+	}
+	if s.Target <= 0 {
+		v.errorf(s.Pos.Of("target"), "%s.target: must be positive", p)
+	}
+	if s.Min == 0 && (s.Policy == "hpa" || s.Policy == "weekago") {
+		v.errorf(s.Pos.Of("min"), "%s.min: policy %s never scales to zero; use min 1 or policy shoal or kpa", p, s.Policy)
+	}
+	if s.Policy == "static" && s.Pos.Has("target") {
+		v.errorf(s.Pos.Of("target"), "%s.target: policy static keeps max instances and has no target", p)
+	}
+}
