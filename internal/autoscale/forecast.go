@@ -19,7 +19,9 @@ type ForecastParams struct {
 	TrendBeta  float64
 	// TrendDamping is the per-minute damping of the trend. Default 0.9.
 	TrendDamping float64
-	// Quantile of the normalised forecast error added as margin. Default 0.95.
+	// Quantile of the normalised forecast error added as margin. Default
+	// 0.9 (0.95 cost about 5 % more instance time on noisy traces for no
+	// fewer violations in our simulations).
 	Quantile float64
 	// ErrorHalfLife is the half-life of the error histogram and of the
 	// daily/weekly blend's error estimates. Default 24 h.
@@ -53,7 +55,7 @@ func (f ForecastParams) withDefaults() ForecastParams {
 	def(&f.LevelAlpha, 0.2)
 	def(&f.TrendBeta, 0.05)
 	def(&f.TrendDamping, 0.9)
-	def(&f.Quantile, 0.95)
+	def(&f.Quantile, 0.9)
 	def(&f.MaxRecentError, 0.5)
 	def(&f.OutlierRatio, 3)
 	if f.ErrorHalfLife <= 0 {

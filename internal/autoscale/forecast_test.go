@@ -112,7 +112,7 @@ func TestForecasterErrorQuantileAboveMean(t *testing.T) {
 	}
 	mean /= f.errQ.Total
 	if !(q > mean+0.05) || q <= 0 {
-		t.Fatalf("p95 error %.3f, mean %.3f: want p95 clearly above the mean", q, mean)
+		t.Fatalf("upper quantile %.3f, mean %.3f: want it clearly above the mean error", q, mean)
 	}
 	point, upper, _ := f.Forecast(now.Add(time.Minute))
 	if upper <= point {

@@ -26,7 +26,9 @@ type ShoalParams struct {
 	// MaxScaleDownRate caps one decision at current / this. Default 2.
 	MaxScaleDownRate float64
 	// ScaleDownStabilization: scale down only to the max recommendation of
-	// this window. Default 60 s.
+	// this window. Default 120 s: with a 30 s cold start, giving back an
+	// instance that is needed again within two minutes costs more (a cold
+	// start and the requests that wait for it) than keeping it.
 	ScaleDownStabilization time.Duration
 	// Lead is how far ahead the forecast is read; it is raised to at least
 	// cold start + actuation delay. Default cold start + actuation delay +
@@ -64,7 +66,7 @@ func (s ShoalParams) withDefaults(p Params) ShoalParams {
 		s.MaxScaleDownRate = 2
 	}
 	if s.ScaleDownStabilization <= 0 {
-		s.ScaleDownStabilization = 60 * time.Second
+		s.ScaleDownStabilization = 120 * time.Second
 	}
 	floor := p.ColdStart + p.ActuationDelay
 	if s.Lead <= 0 {
@@ -143,9 +145,16 @@ func (a *Shoal) Decide(st State) Decision {
 	if panic {
 		reason = "shoal: panic"
 	}
-	forecast, predicted, why := a.predictive(now)
+	forecast, point, predicted, why := a.predictive(now)
 	if why != "" && !panic {
 		reason = why
+	}
+	// The forecast acts only when its point value alone needs more than
+	// the observed demand: a predicted rise. Then it sizes for the upper
+	// bound. In flat stretches the reactive part (with its target headroom)
+	// already covers noise, and a margin there would only cost.
+	if ceilDiv(point, a.p.Target) <= rec {
+		predicted = 0
 	}
 	if predicted > rec {
 		rec, reason = predicted, "shoal: predictive scale-out"
@@ -203,21 +212,21 @@ func (a *Shoal) reactive(st State) (int, bool) {
 
 // predictive returns the forecast (metric units, upper bound) at now+lead
 // and the instances it needs, or a reason why it is not used.
-func (a *Shoal) predictive(now time.Time) (float64, int, string) {
+func (a *Shoal) predictive(now time.Time) (upper, point float64, n int, why string) {
 	if a.s.Reactive {
-		return 0, 0, ""
+		return 0, 0, 0, ""
 	}
 	point, upper, ok := a.fc.Forecast(now.Add(a.s.Lead))
 	switch status := a.fc.Status(); {
 	case !ok || status == ShortHistory:
-		return upper, 0, "shoal: reactive (history too short)"
+		return upper, point, 0, "shoal: reactive (history too short)"
 	case status == Unreliable:
-		return upper, 0, "shoal: reactive (forecast unreliable)"
+		return upper, point, 0, "shoal: reactive (forecast unreliable)"
 	}
 	if point < a.s.ZeroDemand*a.p.Target {
-		return upper, 0, ""
+		return upper, point, 0, ""
 	}
-	return upper, ceilDiv(upper, a.p.Target), ""
+	return upper, point, ceilDiv(upper, a.p.Target), ""
 }
 
 // Snapshot saves the forecaster (the windows are seconds long and are not
