@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/telemetry"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // origin is a test upstream that names itself in every answer.
