@@ -218,3 +218,33 @@ func TestShoalPanicOnBurst(t *testing.T) {
 		t.Fatalf("in panic: desired = %d, want 20 held", d.Desired)
 	}
 }
+
+// In a flat, noisy stretch the forecast (which only predicts "about the
+// same") adds no margin: shoal is exactly its reactive part.
+func TestShoalNoMarginWithoutPredictedRise(t *testing.T) {
+	p := Params{Target: 10}
+	a := newShoal(t, p)
+	p.Shoal.Reactive = true
+	r := newShoal(t, p)
+	rng := rand.New(rand.NewPCG(5, 6))
+	noise := 0.0
+	flat := func(time.Time) float64 {
+		if rng.IntN(60) == 0 {
+			noise = rng.NormFloat64() * 4
+		}
+		return 60 + noise
+	}
+	both := func(s Sample) { a.Observe(s); r.Observe(s) }
+	now := feedFunc(both, t0, 2*86400, flat)
+	if a.fc.Status() != Usable || a.fc.ErrorQuantile() <= 0 {
+		t.Fatalf("status %v, quantile %.3f: want a usable forecast with a margin", a.fc.Status(), a.fc.ErrorQuantile())
+	}
+	for i := 0; i < 100; i++ {
+		now = feedFunc(both, now, 2, flat)
+		st := State{Now: now, Desired: 7, Ready: 7}
+		da, dr := a.Decide(st), r.Decide(st)
+		if da.Desired != dr.Desired {
+			t.Fatalf("at %v: shoal %d (%s), reactive %d", now, da.Desired, da.Reason, dr.Desired)
+		}
+	}
+}
