@@ -31,7 +31,9 @@ func origin(t *testing.T, name string, h http.HandlerFunc) *httptest.Server {
 	return s
 }
 
-func parse(t *testing.T, yaml string) *config.Config {
+func parse(t *testing.T, yaml string) *config.Config { return mustParse(t, yaml) }
+
+func mustParse(t testing.TB, yaml string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
