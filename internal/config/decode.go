@@ -104,6 +104,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		seen[f.key] = true
+		if resolveNull(p.val) {
+			continue // "key:" with nothing after it: the same as leaving it out
+		}
 		fv := v.FieldByIndex(f.index)
 		fpath := join(path, f.key)
 		if pos := posOf(v, f.owner); pos != nil {
@@ -120,7 +123,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			}
 			continue
 		}
-		if enum := f.tag.Get("enum"); enum != "" && !resolveNull(p.val) {
+		if enum := f.tag.Get("enum"); enum != "" {
 			d.checkEnum(resolve(p.val), fv, enum, fpath)
 		}
 	}

@@ -7,9 +7,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// DefaultListen is the listener used when the file has no listen key.
-const DefaultListen = "127.0.0.1:8080"
-
 // applyTagDefaults walks v and sets every field with a default tag whose key
 // was not written in the file. It looks at Pos rather than at zero values so
 // that an explicit "weight: 0" stays 0 and is reported, not silently fixed.
@@ -65,9 +62,6 @@ func setDefault(v reflect.Value, def string) {
 // other keys.
 func applyDefaults(c *Config) {
 	applyTagDefaults(reflect.ValueOf(c).Elem())
-	if !c.Static.Pos.Has("listen") {
-		c.Static.Listen = []string{DefaultListen}
-	}
 	dt := c.Dynamic.Defaults.Timeouts
 	for _, s := range c.Dynamic.Services {
 		if !s.Timeouts.Pos.Has("connect") {

@@ -2,8 +2,8 @@ package config
 
 import "time"
 
-// Duration is a time.Duration written in the file as a Go duration string
-// such as "250ms", "30s" or "1m30s".
+// Duration is a length of time written as numbers with units: "250ms",
+// "30s", "1m30s" (units ns, us, ms, s, m, h). It must not be negative.
 type Duration time.Duration
 
 // D returns the value as a time.Duration.

@@ -128,7 +128,8 @@ type Scale struct {
 	// Fewest instances. 0 allows scale to zero (not with hpa or weekago):
 	// requests then wait while an instance starts.
 	Min int `yaml:"min" default:"1"`
-	// Most instances. Must be at least min and at least 1.
+	// Most instances, at least 1. When max is not written and min is above
+	// 10, max is min.
 	Max int `yaml:"max" default:"10"`
 	// Expected time for a new instance to become ready; predictive policies
 	// scale this far ahead of demand.

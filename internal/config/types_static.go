@@ -14,8 +14,8 @@ type Config struct {
 // changes one of them is refused.
 type Static struct {
 	// Addresses the gateway accepts client traffic on, as host:port.
-	// An empty host (":8080") listens on every interface. Default: [127.0.0.1:8080].
-	Listen []string `yaml:"listen"`
+	// An empty host (":8080") listens on every interface.
+	Listen []string `yaml:"listen" default:"[127.0.0.1:8080]"`
 	// The admin API listener (health, metrics, config and service APIs, the
 	// dashboard). Either an address such as 127.0.0.1:9901 or a mapping with
 	// address and token. A non-loopback address requires a token.
