@@ -219,6 +219,9 @@ func simulate(c *cliFlags, stdout io.Writer) error {
 		return enc.Encode(results)
 	}
 	writeTable(stdout, tr, d, c.m, results)
+	if c.sweep {
+		WriteBar(stdout, Compare(results))
+	}
 	return nil
 }
 

@@ -49,8 +49,12 @@ type queueCalc struct {
 	slo     float64
 	timeout float64
 	sloGrid []float64 // F_S on a uniform grid over [0, SLO]
+	edges   []float64 // histogram bin edges (seconds)
 	edgeCDF []float64 // F_S at the histogram edges
+	svcMass []float64 // latency mass with no queueing at all
 	cache   map[[2]uint64]*regime
+	lastKey [2]uint64
+	last    *regime // per-minute traces repeat the same key for 60 s
 	hist    *[histBins]float64
 	needMax float64
 	needMem map[uint64]int
@@ -76,10 +80,13 @@ func newQueueCalc(m Model, hist *[histBins]float64) (*queueCalc, error) {
 	for j := range q.sloGrid {
 		q.sloGrid[j] = q.svc.cdf(q.slo * float64(j) / sloGridSteps)
 	}
+	q.edges = make([]float64, histEdges)
 	q.edgeCDF = make([]float64, histEdges)
 	for k := range q.edgeCDF {
-		q.edgeCDF[k] = q.svc.cdf(histEdge(k))
+		q.edges[k] = histEdge(k)
+		q.edgeCDF[k] = q.svc.cdf(q.edges[k])
 	}
+	q.svcMass = q.latencyMass(0, 0)
 	return q, nil
 }
 
@@ -114,15 +121,19 @@ func convExp(cdf []float64, h, theta float64) float64 {
 // must have checked that the load is below capacity.
 func (q *queueCalc) get(slots int, rate float64) *regime {
 	key := [2]uint64{uint64(slots), math.Float64bits(rate)}
-	if r, ok := q.cache[key]; ok {
-		return r
+	if q.last != nil && key == q.lastKey {
+		return q.last
 	}
-	if len(q.cache) >= 4096 {
-		q.flush()
-		clear(q.cache)
+	r, ok := q.cache[key]
+	if !ok {
+		if len(q.cache) >= 4096 {
+			q.flush()
+			clear(q.cache)
+		}
+		r = q.compute(slots, rate, true)
+		q.cache[key] = r
 	}
-	r := q.compute(slots, rate, true)
-	q.cache[key] = r
+	q.lastKey, q.last = key, r
 	return r
 }
 
@@ -148,26 +159,37 @@ func (q *queueCalc) compute(slots int, rate float64, withMass bool) *regime {
 	if !withMass {
 		return r
 	}
-	// Latency CDF at each edge: F_S(x) - Pw·G(x).
-	r.mass = make([]float64, histBins)
+	// Why the shortcut: at ordinary utilisations a pool of many slots
+	// almost never queues, and the histogram cannot tell the difference.
+	if r.pw < 1e-7 {
+		r.mass = q.svcMass
+	} else {
+		r.mass = q.latencyMass(r.pw, r.theta)
+	}
+	return r
+}
+
+// latencyMass is the probability of each histogram bin for latency = wait
+// + service, with the wait 0 w.p. 1-pw and exponential(theta) otherwise:
+// CDF(x) = F_S(x) - pw·G(x).
+func (q *queueCalc) latencyMass(pw, theta float64) []float64 {
+	mass := make([]float64, histBins)
 	prev, g, x := 0.0, 0.0, 0.0
-	for k := 0; k < histEdges; k++ {
-		e := histEdge(k)
-		var fs float64
-		if k == 0 {
-			fs = q.edgeCDF[0]
-			g = fs * math.Exp(-r.theta*e/2)
-		} else {
-			h := e - x
-			g = math.Exp(-r.theta*h)*g + (q.edgeCDF[k]-q.edgeCDF[k-1])*math.Exp(-r.theta*h/2)
-			fs = q.edgeCDF[k]
+	for k, e := range q.edges {
+		if pw > 0 {
+			if k == 0 {
+				g = q.edgeCDF[0] * math.Exp(-theta*e/2)
+			} else {
+				h := e - x
+				g = math.Exp(-theta*h)*g + (q.edgeCDF[k]-q.edgeCDF[k-1])*math.Exp(-theta*h/2)
+			}
 		}
-		cdf := math.Max(prev, fs-r.pw*g)
-		r.mass[k] = cdf - prev
+		cdf := math.Max(prev, q.edgeCDF[k]-pw*g)
+		mass[k] = cdf - prev
 		prev, x = cdf, e
 	}
-	r.mass[histBins-1] = math.Max(0, 1-prev)
-	return r
+	mass[histBins-1] = math.Max(0, 1-prev)
+	return mass
 }
 
 // flush adds the weighted latency mass of every cached regime to the

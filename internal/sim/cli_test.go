@@ -1,0 +1,147 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tinyTrace writes one generated day (per minute) to a temp file.
+func tinyTrace(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "day.csv")
+	var out bytes.Buffer
+	if code := Main([]string{"gen", "--preset", "growth-flash", "--days", "1", "-o", path}, &out, &out); code != 0 {
+		t.Fatalf("gen exit %d: %s", code, out.String())
+	}
+	return path
+}
+
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), code
+}
+
+var contractFields = []string{"policy", "requests", "slo_violation_pct", "instance_seconds", "p99_latency_ms",
+	"scaling_actions", "cold_starts", "under_provisioned_time_pct", "over_provisioned_time_pct"}
+
+func TestCLIHelpAndUsageErrors(t *testing.T) {
+	out, _, code := runCLI(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, want := range []string{"--trace", "-cold-start", "-seed", "-sweep", "-peak-instances", "t_seconds,requests"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help does not mention %q", want)
+		}
+	}
+	if _, errOut, code := runCLI(t, "--policy", "hpa"); code != 2 || !strings.Contains(errOut, "--trace is required") {
+		t.Errorf("missing --trace: exit %d, %q", code, errOut)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("t_seconds,requests\n0,5\n60,x\n"), 0o644)
+	if _, errOut, code := runCLI(t, "--trace", bad); code != 1 || !strings.Contains(errOut, "bad.csv:3:") {
+		t.Errorf("bad trace: exit %d, %q; want exit 1 naming bad.csv:3", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "--trace", bad, "--policy", "nope"); code != 1 || !strings.Contains(errOut, "unknown policy") {
+		t.Errorf("unknown policy: exit %d, %q", code, errOut)
+	}
+}
+
+func TestCLIJSONOneObject(t *testing.T) {
+	tr := tinyTrace(t)
+	out, errOut, code := runCLI(t, "--trace", tr, "--bucket", "60s", "--policy", "hpa", "--json", "--cold-start", "30s", "--seed", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	for _, k := range contractFields {
+		if _, ok := obj[k]; !ok {
+			t.Errorf("missing %q", k)
+		}
+	}
+	if obj["policy"] != "hpa" {
+		t.Errorf("policy = %v", obj["policy"])
+	}
+	again, _, _ := runCLI(t, "--trace", tr, "--bucket", "60s", "--policy", "hpa", "--json", "--cold-start", "30s", "--seed", "3")
+	if again != out {
+		t.Error("two identical invocations printed different JSON")
+	}
+}
+
+func TestCLISweepShape(t *testing.T) {
+	tr := tinyTrace(t)
+	out, errOut, code := runCLI(t, "--trace", tr, "--policy", "hpa,static,oracle", "--sweep", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var arr []map[string]any
+	if err := json.Unmarshal([]byte(out), &arr); err != nil {
+		t.Fatalf("not a JSON array: %v", err)
+	}
+	m := DefaultModel()
+	want := len(SweepTargets("hpa", "concurrency", m)) + 1 + len(SweepTargets("oracle", "concurrency", m))
+	if len(arr) != want {
+		t.Fatalf("got %d points, want %d", len(arr), want)
+	}
+	seen := map[string]map[float64]bool{}
+	for _, o := range arr {
+		for _, k := range append(contractFields, "target") {
+			if _, ok := o[k]; !ok {
+				t.Errorf("point %v lacks %q", o["policy"], k)
+			}
+		}
+		p := o["policy"].(string)
+		if seen[p] == nil {
+			seen[p] = map[float64]bool{}
+		}
+		seen[p][o["target"].(float64)] = true
+	}
+	if len(seen["hpa"]) != len(SweepTargets("hpa", "concurrency", m)) {
+		t.Errorf("hpa targets not distinct: %v", seen["hpa"])
+	}
+	// More capacity per instance target means fewer instance-seconds.
+	var prevCost float64
+	for _, o := range arr {
+		if o["policy"] == "oracle" {
+			c := o["instance_seconds"].(float64)
+			if prevCost > 0 && c > prevCost {
+				t.Errorf("oracle cost rose with the target: %v after %v", c, prevCost)
+			}
+			prevCost = c
+		}
+	}
+}
+
+func TestCLIAllPoliciesTableAndPlot(t *testing.T) {
+	tr := tinyTrace(t)
+	plot := filepath.Join(t.TempDir(), "tl.svg")
+	out, errOut, code := runCLI(t, "--trace", tr, "--policy", "all", "--plot", plot)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, p := range []string{"shoal", "hpa", "kpa", "weekago", "static", "oracle"} {
+		if !strings.Contains(out, "\n"+p+" ") {
+			t.Errorf("table lacks %s:\n%s", p, out)
+		}
+	}
+	svg, err := os.ReadFile(plot)
+	if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("polyline")) {
+		t.Errorf("plot is not an SVG with lines (err %v)", err)
+	}
+	curves := filepath.Join(t.TempDir(), "c.svg")
+	if _, errOut, code := runCLI(t, "--trace", tr, "--policy", "hpa,kpa", "--sweep", "--targets", "6,8", "--plot", curves); code != 0 {
+		t.Fatalf("sweep plot exit %d: %s", code, errOut)
+	}
+	if svg, err := os.ReadFile(curves); err != nil || !bytes.Contains(svg, []byte("instance-hours")) {
+		t.Errorf("curves plot missing or unlabeled (err %v)", err)
+	}
+}
