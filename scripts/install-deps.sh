@@ -17,6 +17,8 @@ APT_PACKAGES=(
   haproxy     # bench: reverse proxy to compare with
   wrk         # bench: keep-alive load generator
   shellcheck  # scripts/test.sh lints scripts/
+  curl        # reload-under-load: admin API calls and route checks
+  nodejs      # reload-under-load: the shared load runner reads vegeta's JSON with node
 )
 
 # Go tools, one a line: "binary-name module-path". Versions are pinned in tools/go.mod

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Reload under load: the gateway must not fail a single request while its config is
+# reloaded again and again.
+#
+#   scripts/reload-under-load.sh [RATE=1000] [DURATION_S=12] [INTERVAL_S=2]
+#
+# Builds cmd/shoal and bench/origin, starts two origins (a, b) and `shoal run -c` on a
+# generated config, all on 127.0.0.1 with free ports, then runs the shared load runner
+# (../shared/conformance/reload-under-load.sh: vegeta at RATE req/s for DURATION_S s,
+# a reload every INTERVAL_S s). Each reload flips which origin serves / and rotates
+# through the file watch, POST /api/config and SIGHUP (scripts/lib/reload-step.sh).
+# Passes only when every request got a 200, every reload step succeeded, and the
+# gateway ends up routing to the origin the last reload asked for.
+# Exit codes: 0 pass, 1 fail, 2 cannot run (shoal does not build, tools missing).
+set -euo pipefail
+
+RATE=${1:-1000}
+DUR=${2:-12}
+INT=${3:-2}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNNER=${SHOAL_CONFORMANCE_DIR:-$ROOT/../shared/conformance}/reload-under-load.sh
+STEP="$ROOT/scripts/lib/reload-step.sh"
+export VEGETA=${VEGETA:-$ROOT/.bin/vegeta}
+
+say() { printf 'reload-under-load: %s\n' "$*"; }
+cannot_run() { printf 'reload-under-load: CANNOT RUN: %s\n' "$*" >&2; exit 2; }
+
+[ -x "$RUNNER" ] || cannot_run "load runner not found at $RUNNER (set SHOAL_CONFORMANCE_DIR)"
+[ -x "$VEGETA" ] || cannot_run "vegeta not found at $VEGETA (run scripts/install-deps.sh)"
+for c in curl node; do
+  command -v "$c" >/dev/null 2>&1 || cannot_run "$c is required"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/shoal-reload.XXXXXX")
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    # Give each process up to 3 s to drain, then insist.
+    for _ in 1 2 3 4 5 6; do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+say "building shoal and the origin"
+if ! (cd "$ROOT" && go build -o "$TMP/shoal" ./cmd/shoal) >"$TMP/build.log" 2>&1; then
+  cat "$TMP/build.log" >&2
+  cannot_run "'go build ./cmd/shoal' failed: the gateway binary does not exist yet"
+fi
+(cd "$ROOT" && go build -o "$TMP/origin" ./bench/origin) || cannot_run "building bench/origin failed"
+
+# free_port prints a loopback port nothing listens on (a connect attempt is refused).
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  cannot_run "no free port found"
+}
+
+# wait_file FILE waits up to 10 s for a file to appear.
+wait_file() {
+  for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
+  return 1
+}
+
+for o in a b; do
+  "$TMP/origin" -addr 127.0.0.1:0 -name "$o" -addr-file "$TMP/$o.addr" >"$TMP/origin-$o.log" 2>&1 &
+  PIDS+=($!)
+done
+if ! wait_file "$TMP/a.addr" || ! wait_file "$TMP/b.addr"; then
+  cat "$TMP"/origin-*.log >&2
+  say "FAIL: origins did not start"
+  exit 1
+fi
+
+GW_LISTEN=127.0.0.1:$(free_port)
+ADMIN_ADDR=127.0.0.1:$(free_port)
+CONFIG="$TMP/shoal.yaml"
+cat >"$TMP/env" <<EOF
+GW_LISTEN=$GW_LISTEN
+ADMIN_ADDR=$ADMIN_ADDR
+ORIGIN_A=$(cat "$TMP/a.addr")
+ORIGIN_B=$(cat "$TMP/b.addr")
+CONFIG=$CONFIG
+EOF
+"$STEP" "$TMP" config a "$CONFIG"
+echo a >"$TMP/expected"
+echo a >"$TMP/file_target"
+: >"$TMP/steps.log"
+
+"$TMP/shoal" run -c "$CONFIG" >"$TMP/shoal.log" 2>&1 &
+GW_PID=$!
+PIDS+=("$GW_PID")
+echo "GW_PID=$GW_PID" >>"$TMP/env"
+
+# served_by prints the X-Origin of a request through the gateway, or nothing.
+served_by() {
+  curl -s -o /dev/null -D - --max-time 2 "http://$GW_LISTEN/" 2>/dev/null |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }'
+}
+
+fail() {
+  say "FAIL: $*"
+  echo "--- reload steps" >&2; cat "$TMP/steps.log" >&2
+  echo "--- shoal log (last 40 lines)" >&2; tail -n 40 "$TMP/shoal.log" >&2 || true
+  exit 1
+}
+
+ready=0
+for _ in $(seq 100); do
+  kill -0 "$GW_PID" 2>/dev/null || fail "shoal exited at start"
+  if [ "$(served_by)" = a ]; then ready=1; break; fi
+  sleep 0.1
+done
+[ "$ready" = 1 ] || fail "shoal did not serve / from origin a within 10 s"
+
+say "gateway $GW_LISTEN (admin $ADMIN_ADDR), $RATE req/s for ${DUR}s, reload every ${INT}s"
+timeout $((DUR + 60)) "$RUNNER" "http://$GW_LISTEN/" "$STEP $TMP step" "$RATE" "$DUR" "$INT" | tee "$TMP/result.txt" ||
+  fail "load runner did not finish"
+cat "$TMP/steps.log"
+
+line=$(grep -E '^reload-under-load: [0-9]+ passed, [0-9]+ failed' "$TMP/result.txt" || true)
+[ -n "$line" ] || fail "load runner printed no result line"
+passed=$(echo "$line" | awk '{print $2}')
+failed=$(echo "$line" | awk '{print $4}')
+steps=$(grep -c '^step ' "$TMP/steps.log" || true)
+want_steps=$(((DUR - 1) / INT))
+
+kill -0 "$GW_PID" 2>/dev/null || fail "shoal died during the run"
+[ "$failed" -eq 0 ] || fail "$failed of $((passed + failed)) requests failed"
+[ "$passed" -ge $((RATE * DUR * 95 / 100)) ] || fail "only $passed requests were sent, want about $((RATE * DUR))"
+if grep -q '^FAIL' "$TMP/steps.log"; then fail "a reload step failed"; fi
+[ "$steps" -ge "$want_steps" ] || fail "only $steps reloads ran, want $want_steps"
+
+# The last reload must have taken effect; the file watch debounces, so allow a moment.
+want=$(cat "$TMP/expected")
+got=""
+for _ in $(seq 30); do
+  got=$(served_by)
+  [ "$got" = "$want" ] && break
+  sleep 0.1
+done
+[ "$got" = "$want" ] || fail "after the last reload / is served by '$got', want '$want'"
+say "PASS: $passed requests, 0 failed, $steps reloads (file, API, SIGHUP), final route correct"
