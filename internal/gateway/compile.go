@@ -44,10 +44,11 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 		}
 		// Targets were validated while compiling, so Update cannot fail
 		// here except on a closed pool, which compile never hands out.
-		if err := b.pool.Update(p.targets[name]); err != nil {
+		if err := b.pool.Update(g.mergedLocked(name, p.targets[name])); err != nil {
 			g.log.Error("updating endpoints", "service", name, "err", err)
 		}
 	}
+	g.static = p.targets
 	old := g.services
 	g.services = p.backends
 	g.current.Store(p.snap)

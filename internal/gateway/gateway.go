@@ -37,8 +37,10 @@ type Gateway struct {
 	noRoute prometheus.Counter
 	badReq  prometheus.Counter
 
-	mu       sync.Mutex // serialises Apply; guards services
+	mu       sync.Mutex // serialises Apply; guards the maps below
 	services map[string]*backend
+	static   map[string][]upstream.Target            // config endpoints per service
+	dynamic  map[string]map[string][]upstream.Target // service → source → endpoints
 }
 
 // snapshot is one compiled config. It is never modified once published.
