@@ -34,6 +34,7 @@ Flags:
 type cliFlags struct {
 	trace, policy, engine, metric, plot, targets string
 	bucket, from, length, warmup                 time.Duration
+	plotFrom, plotFor                            time.Duration
 	jsonOut, sweep                               bool
 	target                                       float64
 	peak, min, max, parallel                     int
@@ -54,6 +55,8 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
 	fs.StringVar(&c.metric, "metric", "concurrency", "policy metric: concurrency (in flight per instance) or rps")
 	fs.StringVar(&c.engine, "engine", "fluid", "fluid (per-second queueing model, fast) or request (discrete-event, for slices)")
 	fs.StringVar(&c.plot, "plot", "", "write an SVG: timelines of each policy, or cost/SLO curves with --sweep")
+	fs.DurationVar(&c.plotFrom, "plot-from", 0, "timeline plot: start of the window to draw (the whole trace is still simulated)")
+	fs.DurationVar(&c.plotFor, "plot-for", 0, "timeline plot: length of the window (0: to the end)")
 	fs.IntVar(&c.peak, "peak-instances", 20, "rescale the trace so that its peak needs this many instances (0: keep rates)")
 	fs.IntVar(&c.min, "min", 1, "minimum instances (0 allows scale to zero)")
 	fs.IntVar(&c.max, "max", 0, "maximum instances (0: no limit)")
@@ -189,7 +192,7 @@ func simulate(c *cliFlags, stdout io.Writer) error {
 	if c.plot != "" && !c.sweep {
 		// Timelines are recorded one run at a time.
 		for _, j := range jobs {
-			tl := &Timeline{}
+			tl := &Timeline{From: secs(c.plotFrom), For: secs(c.plotFor)}
 			r, err := setup.RunJob(j, tl)
 			if err != nil {
 				return err

@@ -44,6 +44,7 @@ func plotPanel(s *svg, p PanelData, x0, y0, pw, ph float64) {
 	}
 	ymax *= 1.08
 	days := float64(int64(n)*tl.Step) / 86400
+	offset := float64(tl.From) / 86400
 	xs := make([]float64, n)
 	for i := range xs {
 		xs[i] = x0 + pw*float64(i)/float64(max(1, n-1))
@@ -69,14 +70,15 @@ func plotPanel(s *svg, p PanelData, x0, y0, pw, ph float64) {
 	if days < 2 {
 		unit, scale = "hour", 24
 	}
-	for _, v := range niceTicks(0, days*scale, 10) {
-		x := x0 + pw*v/(days*scale)
+	lo, hi := offset*scale, (offset+days)*scale
+	for _, v := range niceTicks(lo, hi, 10) {
+		x := x0 + pw*(v-lo)/(hi-lo)
 		s.line(x, y0+ph, x, y0+ph+4, "#444", 1, "")
 		s.text(x, y0+ph+16, "middle", 11, "#444", fmtTick(v))
 	}
 	s.line(x0, y0+ph, x0+pw, y0+ph, "#444", 1, "")
 	s.line(x0, y0, x0, y0+ph, "#444", 1, "")
-	s.text(x0+pw, y0+ph+30, "end", 11, "#444", unit+"s")
+	s.text(x0+pw, y0+ph+30, "end", 11, "#444", unit+"s since the trace's start")
 	s.text(x0, y0-28, "start", 13, "black", p.Title)
 
 	s.area(xs, ys(tl.Needed), yOf(0), "#d9d9d9")

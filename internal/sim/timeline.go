@@ -7,6 +7,9 @@ import "math"
 type Timeline struct {
 	// MaxPoints bounds the number of points (default 1500).
 	MaxPoints int
+	// From and For restrict the plot to a window of the run (For 0: to the
+	// end); the simulation itself still covers the whole trace.
+	From, For int64
 	Step      int64
 	// Needed is the mean instance count the demand needed; NeededMax the
 	// window's maximum (bursts shorter than a step stay visible).
@@ -30,7 +33,13 @@ func (tl *Timeline) start(seconds int64, m Model, target float64) {
 	if tl.MaxPoints <= 0 {
 		tl.MaxPoints = 1500
 	}
-	tl.Step = (seconds + int64(tl.MaxPoints) - 1) / int64(tl.MaxPoints)
+	if tl.From < 0 || tl.From >= seconds {
+		tl.From = 0
+	}
+	if tl.For <= 0 || tl.From+tl.For > seconds {
+		tl.For = seconds - tl.From
+	}
+	tl.Step = (tl.For + int64(tl.MaxPoints) - 1) / int64(tl.MaxPoints)
 	if tl.Step < 1 {
 		tl.Step = 1
 	}
@@ -45,6 +54,9 @@ func (tl *Timeline) forecast(_ int64, v float64) {
 }
 
 func (tl *Timeline) add(t int64, _ float64, need, ready, existing int, arrivals, viol float64) {
+	if t < tl.From || t >= tl.From+tl.For {
+		return
+	}
 	tl.sNeed += float64(need)
 	tl.mNeed = math.Max(tl.mNeed, float64(need))
 	tl.sReady += float64(ready)
@@ -52,7 +64,7 @@ func (tl *Timeline) add(t int64, _ float64, need, ready, existing int, arrivals,
 	tl.sArr += arrivals
 	tl.sViol += viol
 	tl.n++
-	if (t+1)%tl.Step != 0 {
+	if (t+1-tl.From)%tl.Step != 0 {
 		return
 	}
 	k := float64(tl.n)
