@@ -13,8 +13,16 @@ import (
 // decoder fills Go values from a yaml.Node tree, reporting every unknown key
 // and type mismatch with its line instead of stopping at the first.
 type decoder struct {
-	r *reporter
+	r      *reporter
+	types  typeCache
+	visits int // nodes decoded so far, aliases counted at every use
+	budget int // most visits allowed; 0 means maxVisits
 }
+
+// maxVisits bounds the work of one decode. Aliases are expanded at each
+// use, so a few lines of nested anchors could otherwise stand for billions
+// of nodes ("billion laughs"); a 10,000-route config needs about 2*10^5.
+const maxVisits = 2_000_000
 
 // nodeDecoder is implemented by types with more than one form in the file
 // (a scalar shorthand or a mapping).
@@ -29,6 +37,13 @@ var (
 
 // decode stores n into v (addressable). A null leaves v at its zero value.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	d.visits++
+	if d.overBudget() {
+		if d.visits == d.limit()+1 {
+			d.r.errorf(n.Line, "%s", at(path, "the file expands to too many values (aliases nested too deep?)"))
+		}
+		return
+	}
 	n = resolve(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return
@@ -76,6 +91,15 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
+func (d *decoder) limit() int {
+	if d.budget > 0 {
+		return d.budget
+	}
+	return maxVisits
+}
+
+func (d *decoder) overBudget() bool { return d.visits > d.limit() }
+
 // extensionPrefix starts keys the decoder ignores, as in Docker Compose: a
 // place to put YAML anchors ("x-common: &common ...") shared by services.
 const extensionPrefix = "x-"
@@ -85,22 +109,20 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if !d.want(n, yaml.MappingNode, v.Type(), path) {
 		return
 	}
-	fields := fieldsOf(v.Type())
-	byKey := make(map[string]field, len(fields))
-	for _, f := range fields {
-		byKey[f.key] = f
-		if p := posOf(v, f.owner); p != nil && p.Line == 0 {
+	ti := d.types.info(v.Type())
+	for _, pp := range ti.poses {
+		if p := posAt(v, pp); p.Line == 0 {
 			p.Line = n.Line
 		}
 	}
-	seen := make(map[string]bool, len(fields))
+	seen := make(map[string]bool, len(ti.fields))
 	for _, p := range d.pairs(n, path) {
-		f, ok := byKey[p.key.Value]
+		f, ok := ti.byKey[p.key.Value]
 		if !ok && strings.HasPrefix(p.key.Value, extensionPrefix) {
 			continue
 		}
 		if !ok {
-			d.r.errorf(p.key.Line, "%s", at(path, fmt.Sprintf("unknown key %q%s", p.key.Value, suggest(p.key.Value, keysOf(v.Type())))))
+			d.r.errorf(p.key.Line, "%s", at(path, fmt.Sprintf("unknown key %q%s", p.key.Value, suggest(p.key.Value, ti.keys))))
 			continue
 		}
 		seen[f.key] = true
@@ -109,7 +131,8 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		fv := v.FieldByIndex(f.index)
 		fpath := join(path, f.key)
-		if pos := posOf(v, f.owner); pos != nil {
+		pos := posAt(v, f.pos)
+		if pos != nil {
 			pos.set(f.key, p.key.Line)
 			recordItems(pos, f.key, resolve(p.val))
 		}
@@ -118,7 +141,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if len(d.r.errs) > before && resolve(p.val).Kind == yaml.ScalarNode {
 			// Treat a scalar that failed to decode as absent, so the default
 			// applies and validation does not pile a second error on it.
-			if pos := posOf(v, f.owner); pos != nil {
+			if pos != nil {
 				delete(pos.keys, f.key)
 			}
 			continue
@@ -127,7 +150,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.checkEnum(resolve(p.val), fv, enum, fpath)
 		}
 	}
-	for _, f := range fields {
+	for _, f := range ti.fields {
 		if f.tag.Get("required") == "true" && !seen[f.key] {
 			d.r.errorf(n.Line, "%s", at(path, fmt.Sprintf("missing required key %q", f.key)))
 		}

@@ -10,31 +10,31 @@ import (
 // applyTagDefaults walks v and sets every field with a default tag whose key
 // was not written in the file. It looks at Pos rather than at zero values so
 // that an explicit "weight: 0" stays 0 and is reported, not silently fixed.
-func applyTagDefaults(v reflect.Value) {
+func applyTagDefaults(tc typeCache, v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			applyTagDefaults(v.Elem())
+			applyTagDefaults(tc, v.Elem())
 		}
 	case reflect.Slice:
 		for i := 0; i < v.Len(); i++ {
-			applyTagDefaults(v.Index(i))
+			applyTagDefaults(tc, v.Index(i))
 		}
 	case reflect.Map:
 		for _, k := range v.MapKeys() {
 			if e := v.MapIndex(k); e.Kind() == reflect.Pointer {
-				applyTagDefaults(e)
+				applyTagDefaults(tc, e)
 			}
 		}
 	case reflect.Struct:
-		for _, f := range fieldsOf(v.Type()) {
+		for _, f := range tc.info(v.Type()).fields {
 			fv := v.FieldByIndex(f.index)
 			if def, ok := f.tag.Lookup("default"); ok {
-				if pos := posOf(v, f.owner); pos == nil || !pos.Has(f.key) {
-					setDefault(fv, def)
+				if pos := posAt(v, f.pos); pos == nil || !pos.Has(f.key) {
+					setDefault(tc, fv, def)
 				}
 			}
-			applyTagDefaults(fv)
+			applyTagDefaults(tc, fv)
 		}
 	}
 }
@@ -42,7 +42,7 @@ func applyTagDefaults(v reflect.Value) {
 // setDefault decodes a non-string default tag as if it were written in the
 // file; a default that does not decode is a bug in this package, caught by
 // tests.
-func setDefault(v reflect.Value, def string) {
+func setDefault(tc typeCache, v reflect.Value, def string) {
 	if v.Kind() == reflect.String {
 		v.SetString(def) // taken literally: "-" is not a YAML list here
 		return
@@ -51,7 +51,7 @@ func setDefault(v reflect.Value, def string) {
 	if err := yaml.Unmarshal([]byte(def), &n); err != nil {
 		panic(fmt.Sprintf("config: bad default %q: %v", def, err))
 	}
-	d := &decoder{r: &reporter{file: "<default>"}}
+	d := &decoder{r: &reporter{file: "<default>"}, types: tc}
 	d.decode(&n, v, "")
 	if len(d.r.errs) > 0 {
 		panic(fmt.Sprintf("config: bad default %q: %v", def, d.r.errs))
@@ -60,8 +60,8 @@ func setDefault(v reflect.Value, def string) {
 
 // applyDefaults fills what the tags cannot express: values that depend on
 // other keys.
-func applyDefaults(c *Config) {
-	applyTagDefaults(reflect.ValueOf(c).Elem())
+func applyDefaults(tc typeCache, c *Config) {
+	applyTagDefaults(tc, reflect.ValueOf(c).Elem())
 	dt := c.Dynamic.Defaults.Timeouts
 	for _, s := range c.Dynamic.Services {
 		if !s.Timeouts.Pos.Has("connect") {

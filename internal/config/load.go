@@ -26,6 +26,11 @@ func Load(path string) (*Config, error) {
 // Parse decodes, defaults and validates data; name is used in error messages
 // (normally the file's path). On failure the error is an ErrorList.
 func Parse(name string, data []byte) (*Config, error) {
+	return parse(name, data, maxVisits)
+}
+
+// parse is Parse with a bound on decoding work (see maxVisits).
+func parse(name string, data []byte, budget int) (*Config, error) {
 	r := &reporter{file: name}
 	root, err := parseYAML(data)
 	if err != nil {
@@ -33,12 +38,15 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, r.errs
 	}
 	cfg := &Config{File: name}
-	d := &decoder{r: r}
+	d := &decoder{r: r, types: typeCache{}, budget: budget}
 	if root != nil {
 		d.decode(root, reflect.ValueOf(cfg).Elem(), "")
 	}
+	if d.overBudget() {
+		return nil, r.errs.sorted() // the half-decoded rest is not worth checking
+	}
 	fillServices(cfg)
-	applyDefaults(cfg)
+	applyDefaults(d.types, cfg)
 	(&validator{reporter: r, cfg: cfg}).all()
 	if len(r.errs) > 0 {
 		return nil, r.errs.sorted()

@@ -39,7 +39,7 @@ func (v *validator) match(m *Match, p string) {
 		}
 	}
 	if len(set) > 1 {
-		v.errorf(m.Pos.Of(set[1]), "%s: %s are all set; use at most one path matcher", p, strings.Join(set, ", "))
+		v.errorf(m.Pos.Of(set[1]), "%s: %s are set; use at most one path matcher", p, strings.Join(set, " and "))
 	}
 	for _, kv := range [][2]string{{"path_exact", m.PathExact}, {"path_prefix", m.PathPrefix}} {
 		if k, val := kv[0], kv[1]; m.Pos.Has(k) && !strings.HasPrefix(val, "/") {
