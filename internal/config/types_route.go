@@ -82,8 +82,8 @@ type Redirect struct {
 	// else the request's port. Ports 80 for http and 443 for https are left
 	// out of the URL.
 	Port int `yaml:"port"`
-	// New path. With strip_prefix or rewrite_path the redirect uses the
-	// rewritten path instead.
+	// New path. When unset the redirect keeps the request's path, after the
+	// route's strip_prefix or rewrite_path if it has one.
 	Path string `yaml:"path"`
 	// 301, 302, 303, 307 or 308. 307 and 308 keep the method and body.
 	Status int `yaml:"status" default:"302" enum:"301,302,303,307,308"`
@@ -93,7 +93,7 @@ type Redirect struct {
 
 // DirectResponse answers without contacting any service.
 type DirectResponse struct {
-	// HTTP status code (100-599).
+	// HTTP status code (200-599). 204 and 304 take no body.
 	Status int `yaml:"status" default:"200"`
 	// Response body.
 	Body string `yaml:"body"`

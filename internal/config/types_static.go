@@ -78,10 +78,11 @@ type Dynamic struct {
 	// The upstream services, by name. Names appear in routes, metrics and the
 	// admin API: letters, digits, '-', '_' and '.'.
 	Services map[string]*Service `yaml:"services"`
-	// Routes, in the order written. When several match a request the most
-	// specific one wins (exact path over regex over longest prefix, then host,
-	// method and header conditions, as in the Kubernetes Gateway API); the
-	// order written breaks remaining ties.
+	// Routes. When several match a request the most specific one wins, as
+	// in the Kubernetes Gateway API: an exact host over a wildcard over none,
+	// then path_exact, the longest path_prefix, path_regex, no path; then a
+	// route with methods, then more header conditions; the route written
+	// first breaks remaining ties. docs/routing.md has the details.
 	Routes []*Route `yaml:"routes"`
 
 	Pos Pos `yaml:"-"`

@@ -71,6 +71,8 @@ func (v *validator) match(m *Match, p string) {
 func (v *validator) headerMatch(h *HeaderMatch, p string) {
 	if h.Pos.Has("name") && !validToken(h.Name) {
 		v.errorf(h.Pos.Of("name"), "%s.name: %q is not a valid header name", p, h.Name)
+	} else if strings.EqualFold(h.Name, "Host") {
+		v.errorf(h.Pos.Of("name"), "%s.name: match the host with match.host, which also handles ports, case and wildcards", p)
 	}
 	var set []string
 	for _, k := range []string{"value", "regex", "present"} {
@@ -128,8 +130,10 @@ func (v *validator) action(r *Route, p string) {
 		v.redirect(r, rd, p+".redirect")
 	}
 	if d := r.DirectResponse; d != nil {
-		if d.Status < 100 || d.Status > 599 {
-			v.errorf(d.Pos.Of("status"), "%s.direct_response.status: %d is not an HTTP status (100-599)", p, d.Status)
+		if d.Status < 200 || d.Status > 599 {
+			v.errorf(d.Pos.Of("status"), "%s.direct_response.status: %d is not a final HTTP status (200-599)", p, d.Status)
+		} else if d.Body != "" && (d.Status == 204 || d.Status == 304) {
+			v.errorf(d.Pos.Of("body"), "%s.direct_response.body: a %d response has no body", p, d.Status)
 		}
 		v.headerList(d.Headers, p+".direct_response.headers")
 	}
