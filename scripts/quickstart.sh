@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .bin
 echo "building shoal and examples/echo ..."
-go build -o .bin/shoal ./cmd/shoal
+CGO_ENABLED=0 go build -o .bin/shoal ./cmd/shoal
 go build -o .bin/echo ./examples/echo
 
 pids=()

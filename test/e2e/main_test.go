@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 	}
 	shoalBin = filepath.Join(dir, "shoal")
 	build := exec.Command("go", "build", "-o", shoalBin, "github.com/shoal-gw/shoal/cmd/shoal")
+	// The documented build: CGO_ENABLED=0 gives one static binary.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building shoal:", err)
