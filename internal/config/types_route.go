@@ -24,6 +24,11 @@ type Route struct {
 	// Remove the matched path_prefix before forwarding ("/api/users" with
 	// path_prefix /api is sent as "/users"). Needs match.path_prefix.
 	StripPrefix bool `yaml:"strip_prefix"`
+	// Put this in front of the path before forwarding, after strip_prefix:
+	// with strip_prefix it replaces one prefix by another ("/api/users"
+	// with path_prefix /api and add_prefix /v2 is sent as "/v2/users"), as
+	// the Gateway API's ReplacePrefixMatch does. Not with rewrite_path.
+	AddPrefix string `yaml:"add_prefix"`
 	// Replace the whole path before forwarding. The query string is kept.
 	RewritePath string `yaml:"rewrite_path"`
 	// Header changes made to the request before it is forwarded.
@@ -38,8 +43,11 @@ type Route struct {
 type Match struct {
 	// Host name, compared without port and ignoring case: exact
 	// ("api.example.com") or a wildcard ("*.example.com", any subdomain,
-	// not example.com itself).
+	// not example.com itself). Set host or hosts, not both.
 	Host string `yaml:"host"`
+	// Several host names, each as in host; a request matches when any of
+	// them does.
+	Hosts []string `yaml:"hosts"`
 	// The path equals this, byte for byte.
 	PathExact string `yaml:"path_exact"`
 	// The path starts with these whole segments: /api matches /api and
@@ -83,7 +91,7 @@ type Redirect struct {
 	// out of the URL.
 	Port int `yaml:"port"`
 	// New path. When unset the redirect keeps the request's path, after the
-	// route's strip_prefix or rewrite_path if it has one.
+	// route's strip_prefix, add_prefix or rewrite_path if it has any.
 	Path string `yaml:"path"`
 	// 301, 302, 303, 307 or 308. 307 and 308 keep the method and body.
 	Status int `yaml:"status" default:"302" enum:"301,302,303,307,308"`

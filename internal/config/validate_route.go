@@ -29,9 +29,7 @@ func (v *validator) routes(rs []*Route) {
 }
 
 func (v *validator) match(m *Match, p string) {
-	if m.Host != "" && !validHostPattern(m.Host) {
-		v.errorf(m.Pos.Of("host"), "%s.host: %q is not a host name or *.domain wildcard (no port, no scheme)", p, m.Host)
-	}
+	v.hosts(m, p)
 	var set []string
 	for _, k := range []string{"path_exact", "path_prefix", "path_regex"} {
 		if m.Pos.Has(k) {
@@ -65,6 +63,29 @@ func (v *validator) match(m *Match, p string) {
 	}
 	for i := range m.Headers {
 		v.headerMatch(&m.Headers[i], fmt.Sprintf("%s.headers[%d]", p, i))
+	}
+}
+
+// hosts checks host and hosts: one of the two at most, each entry a host
+// name or wildcard, no entry listed twice (names ignore case).
+func (v *validator) hosts(m *Match, p string) {
+	if m.Pos.Has("host") && m.Pos.Has("hosts") {
+		v.errorf(m.Pos.Of("hosts"), "%s: host and hosts are both set; list every host in hosts", p)
+	}
+	if m.Host != "" && !validHostPattern(m.Host) {
+		v.errorf(m.Pos.Of("host"), "%s.host: %q is not a host name or *.domain wildcard (no port, no scheme)", p, m.Host)
+	}
+	seen := make(map[string]bool, len(m.Hosts))
+	for i, h := range m.Hosts {
+		key := fmt.Sprintf("hosts[%d]", i)
+		low := strings.ToLower(h)
+		switch {
+		case !validHostPattern(h):
+			v.errorf(m.Pos.Of(key), "%s.%s: %q is not a host name or *.domain wildcard (no port, no scheme)", p, key, h)
+		case seen[low]:
+			v.errorf(m.Pos.Of(key), "%s.%s: %q is listed twice", p, key, h)
+		}
+		seen[low] = true
 	}
 }
 
@@ -149,7 +170,7 @@ func (v *validator) redirect(r *Route, rd *Redirect, p string) {
 	if rd.Pos.Has("path") && !strings.HasPrefix(rd.Path, "/") {
 		v.errorf(rd.Pos.Of("path"), "%s.path: %q must start with /", p, rd.Path)
 	}
-	changes := rd.Scheme != "" || rd.Host != "" || rd.Port != 0 || rd.Path != "" || r.StripPrefix || r.RewritePath != ""
+	changes := rd.Scheme != "" || rd.Host != "" || rd.Port != 0 || rd.Path != "" || r.StripPrefix || r.AddPrefix != "" || r.RewritePath != ""
 	if !changes {
 		v.errorf(rd.Pos.Line, "%s: changes nothing, so clients would loop; set scheme, host, port or path", p)
 	}
@@ -162,11 +183,25 @@ func (v *validator) modifiers(r *Route, p string) {
 	if r.Pos.Has("rewrite_path") && !strings.HasPrefix(r.RewritePath, "/") {
 		v.errorf(r.Pos.Of("rewrite_path"), "%s.rewrite_path: %q must start with /", p, r.RewritePath)
 	}
-	if r.StripPrefix && r.Pos.Has("rewrite_path") {
-		v.errorf(r.Pos.Of("rewrite_path"), "%s: strip_prefix and rewrite_path are both set; use one", p)
+	if r.Pos.Has("add_prefix") && !strings.HasPrefix(r.AddPrefix, "/") {
+		v.errorf(r.Pos.Of("add_prefix"), "%s.add_prefix: %q must start with /", p, r.AddPrefix)
 	}
-	if r.DirectResponse != nil && (r.StripPrefix || r.Pos.Has("rewrite_path")) {
-		v.errorf(r.Pos.Of("direct_response"), "%s: direct_response ignores the path, so strip_prefix and rewrite_path do nothing", p)
+	if r.Pos.Has("rewrite_path") {
+		// rewrite_path replaces the whole path, so a prefix change next to it
+		// would be silently lost; one error names every key in the way.
+		var with []string
+		if r.StripPrefix {
+			with = append(with, "strip_prefix")
+		}
+		if r.Pos.Has("add_prefix") {
+			with = append(with, "add_prefix")
+		}
+		if len(with) > 0 {
+			v.errorf(r.Pos.Of("rewrite_path"), "%s: rewrite_path replaces the whole path, so it cannot be set with %s; use one", p, strings.Join(with, " or "))
+		}
+	}
+	if r.DirectResponse != nil && (r.StripPrefix || r.Pos.Has("add_prefix") || r.Pos.Has("rewrite_path")) {
+		v.errorf(r.Pos.Of("direct_response"), "%s: direct_response ignores the path, so strip_prefix, add_prefix and rewrite_path do nothing", p)
 	}
 	v.headerOps(&r.RequestHeaders, p+".request_headers", true)
 	v.headerOps(&r.ResponseHeaders, p+".response_headers", false)
