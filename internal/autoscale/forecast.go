@@ -275,11 +275,14 @@ func (f *Forecaster) checkForecast(m int64, y float64) {
 	e := (y - slot.Value) / math.Max(slot.Value, f.unit)
 	slot.Minute = -1
 	f.errQ.add(e)
+	// One wild minute (traffic back after an outage) must not switch the
+	// forecast off for hours: its weight in the recent error is capped.
+	ae := math.Min(math.Abs(e), 3)
 	a := 1 / math.Max(f.fp.RecentErrorWindow.Minutes(), 1)
 	if f.errQ.Count == 1 {
-		f.st.RecentErr = math.Abs(e)
+		f.st.RecentErr = ae
 	} else {
-		f.st.RecentErr += a * (math.Abs(e) - f.st.RecentErr)
+		f.st.RecentErr += a * (ae - f.st.RecentErr)
 	}
 }
 
@@ -338,6 +341,12 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 	q := f.errQ.quantile(f.fp.Quantile)
 	upper = math.Max(0, point+q*math.Max(point, f.unit))
 	return point, upper, true
+}
+
+// Seasonal returns the blended profile value (the usual demand, without
+// today's level) of the minute t falls in.
+func (f *Forecaster) Seasonal(t time.Time) (float64, bool) {
+	return f.seasonal(floorDiv(t.Unix(), 60))
 }
 
 // RecentError is the recent mean absolute normalised forecast error.

@@ -37,6 +37,16 @@ type ShoalParams struct {
 	// ZeroDemand: a forecast below this fraction of one instance's target
 	// counts as "no demand" and does not keep an instance. Default 0.05.
 	ZeroDemand float64
+	// CollapseRatio and CollapseHold: when the observed demand falls below
+	// CollapseRatio × the usual (seasonal) demand, keep the usual capacity
+	// for up to CollapseHold. Defaults 0.3 and 60 min; a negative
+	// CollapseHold disables this.
+	CollapseRatio float64
+	CollapseHold  time.Duration
+	// BurstExtrapolation k: in panic, size for panic + k × (panic − stable),
+	// so a burst that is still rising is not already outgrown when the
+	// instances ordered now are ready. Default 0.5; negative disables.
+	BurstExtrapolation float64
 	// Reactive disables the predictive part (ablation).
 	Reactive bool
 	// Forecast tunes the forecaster.
@@ -75,6 +85,15 @@ func (s ShoalParams) withDefaults(p Params) ShoalParams {
 	if s.Lead < floor {
 		s.Lead = floor
 	}
+	if s.BurstExtrapolation == 0 {
+		s.BurstExtrapolation = 0.5
+	}
+	if s.CollapseRatio <= 0 {
+		s.CollapseRatio = 0.3
+	}
+	if s.CollapseHold == 0 {
+		s.CollapseHold = 60 * time.Minute
+	}
 	if s.ZeroDemand <= 0 {
 		s.ZeroDemand = 0.05
 	}
@@ -97,6 +116,10 @@ type Shoal struct {
 	panicTime time.Time
 	maxPanic  int
 	idleSecs  int
+	work      workEstimator
+	// collapseSince is when observed demand fell below CollapseRatio of
+	// the usual; zero when it has not.
+	collapseSince time.Time
 }
 
 // NewShoal builds the shoal policy.
@@ -127,6 +150,9 @@ func (a *Shoal) Forecaster() *Forecaster { return a.fc }
 // Observe feeds the windows and the forecaster. Allocation-free.
 func (a *Shoal) Observe(s Sample) {
 	v := a.p.value(s)
+	if a.p.Metric == MetricConcurrency {
+		v = a.work.signal(s)
+	}
 	a.stable.push(v)
 	a.panicWin.push(v)
 	a.fc.Observe(s.T, v)
@@ -155,6 +181,9 @@ func (a *Shoal) Decide(st State) Decision {
 	// already covers noise, and a margin there would only cost.
 	if ceilDiv(point, a.p.Target) <= rec {
 		predicted = 0
+	}
+	if hold := a.collapseHold(now); hold > rec && !a.s.Reactive {
+		rec, reason = hold, "shoal: holding usual capacity through a collapse"
 	}
 	if predicted > rec {
 		rec, reason = predicted, "shoal: predictive scale-out"
@@ -204,6 +233,15 @@ func (a *Shoal) reactive(st State) (int, bool) {
 		return dspc, false
 	}
 	d := max(dspc, dppc)
+	if k := a.s.BurstExtrapolation; k > 0 {
+		// A burst that is still rising: the panic window is ahead of the
+		// stable one by about half a stable window; project that rise over
+		// the cold start so the instances ordered now are not already short.
+		sv, pv := a.stable.mean(), a.panicWin.mean()
+		if pv > sv {
+			d = max(d, ceilDiv(pv+k*(pv-sv), a.p.Target))
+		}
+	}
 	if d > a.maxPanic {
 		a.maxPanic = d
 	}
@@ -227,6 +265,33 @@ func (a *Shoal) predictive(now time.Time) (upper, point float64, n int, why stri
 		return upper, point, 0, ""
 	}
 	return upper, point, ceilDiv(upper, a.p.Target), ""
+}
+
+// collapseHold keeps the usual (seasonal) capacity for a while when
+// observed demand suddenly falls far below it: outages and monitoring gaps
+// end with the traffic coming back at once (often with retries on top), and
+// a cold start then is the worst moment. Bounded by CollapseHold, so a
+// lasting drop costs at most that much.
+func (a *Shoal) collapseHold(now time.Time) int {
+	if a.fc.Status() != Usable {
+		a.collapseSince = time.Time{}
+		return 0
+	}
+	// Compare like with like: the stable window's mean against the usual
+	// demand at its middle.
+	usualNow, ok := a.fc.Seasonal(now.Add(-a.s.StableWindow / 2))
+	if !ok || usualNow < a.p.Target || a.stable.mean() >= a.s.CollapseRatio*usualNow {
+		a.collapseSince = time.Time{}
+		return 0
+	}
+	if a.collapseSince.IsZero() {
+		a.collapseSince = now
+	}
+	usual, ok := a.fc.Seasonal(now.Add(a.s.Lead))
+	if !ok || now.Sub(a.collapseSince) > a.s.CollapseHold {
+		return 0
+	}
+	return ceilDiv(max(usual, usualNow), a.p.Target)
 }
 
 // Snapshot saves the forecaster (the windows are seconds long and are not
