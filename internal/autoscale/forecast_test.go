@@ -210,12 +210,14 @@ func TestShoalPanicOnBurst(t *testing.T) {
 	now := feedConst(a, t0, 60, 20)
 	now = feedConst(a, now, 6, 200)
 	d := a.Decide(State{Now: now, Desired: 2, Ready: 2})
+	// 200 in flight needs 20; the rising burst is projected further, but one
+	// decision may grow 2 instances only tenfold.
 	if !d.Panic || d.Desired != 20 {
-		t.Fatalf("%+v, want panic with 20", d)
+		t.Fatalf("%+v, want panic with 20 (scale-up rate from 2)", d)
 	}
 	now = feedConst(a, now, 10, 20)
-	if d := a.Decide(State{Now: now, Desired: 20, Ready: 20}); d.Desired != 20 {
-		t.Fatalf("in panic: desired = %d, want 20 held", d.Desired)
+	if d := a.Decide(State{Now: now, Desired: 20, Ready: 20}); !d.Panic || d.Desired < 20 {
+		t.Fatalf("in panic after the load fell: %+v, want ≥ 20 held", d)
 	}
 }
 
