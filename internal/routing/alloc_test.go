@@ -10,6 +10,7 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 	routes := append(genRoutes(1000),
 		rt("regex", Match{PathRegex: `/users/[0-9]+`}),
 		rt("hdr", Match{PathPrefix: "/h", Headers: []HeaderMatch{{Name: "X-V", Kind: HeaderRegex, Value: "v[0-9]"}}}),
+		rt("absent", Match{PathPrefix: "/h", Headers: []HeaderMatch{{Name: "X-V", Kind: HeaderAbsent}}}),
 		rt("upper", Match{Hosts: []string{"upper.example.com"}}),
 	)
 	tab := mustBuild(t, routes)
@@ -24,6 +25,7 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		{"prefix with method", genRequest(7), "route-7"},
 		{"regex", newReq("GET", "http://unknown.test/users/7"), "regex"},
 		{"header regex", newReq("GET", "http://unknown.test/h/x", "X-V", "v2"), "hdr"},
+		{"header absent", newReq("GET", "http://unknown.test/h/x"), "absent"},
 		{"mixed-case host with port", newReq("GET", "http://UPPER.Example.COM:8080/"), "upper"},
 		{"miss", newReq("GET", "http://unknown.test/nothing"), ""},
 	}

@@ -48,7 +48,8 @@ func (b *bucket) sort() {
 }
 
 // compareTies ranks routes whose host and path rank equally: a method matcher
-// first, then more header matchers, then config order (Gateway API HTTPRouteMatch
+// first, then more header matchers of any kind (an absent-header condition
+// narrows the match like the others), then config order (Gateway API HTTPRouteMatch
 // precedence, items 3 to 5, with config order standing in for creation time).
 func compareTies(a, b *entry) int {
 	am, bm := len(a.methods) > 0, len(b.methods) > 0

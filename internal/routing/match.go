@@ -24,6 +24,10 @@ const (
 	HeaderRegex
 	// HeaderPresent matches when the header is present, whatever its value.
 	HeaderPresent
+	// HeaderAbsent matches when the header is not in the request at all; a
+	// header sent with an empty value is present. For precedence it counts
+	// as one header matcher, like the other kinds.
+	HeaderAbsent
 )
 
 // String names the kind as it appears in errors and the admin API.
@@ -35,6 +39,8 @@ func (k HeaderMatchKind) String() string {
 		return "regex"
 	case HeaderPresent:
 		return "present"
+	case HeaderAbsent:
+		return "absent"
 	}
 	return fmt.Sprintf("HeaderMatchKind(%d)", uint8(k))
 }
@@ -43,7 +49,7 @@ func (k HeaderMatchKind) String() string {
 type HeaderMatch struct {
 	Name  string
 	Kind  HeaderMatchKind
-	Value string // the exact value or the regex; ignored for HeaderPresent
+	Value string // the exact value or the regex; ignored for HeaderPresent and HeaderAbsent
 }
 
 // Match is the set of conditions a request must meet for a Route to apply. Every
@@ -89,6 +95,9 @@ type headerMatcher struct {
 
 func (h *headerMatcher) matches(hdr http.Header) bool {
 	vals, ok := hdr[h.name]
+	if h.kind == HeaderAbsent {
+		return !ok
+	}
 	if !ok {
 		return false
 	}
@@ -229,7 +238,7 @@ func compileHeader(h HeaderMatch) (headerMatcher, error) {
 	}
 	hm := headerMatcher{name: name, kind: h.Kind, value: h.Value}
 	switch h.Kind {
-	case HeaderExact, HeaderPresent:
+	case HeaderExact, HeaderPresent, HeaderAbsent:
 	case HeaderRegex:
 		re, err := regexp.Compile(`^(?:` + h.Value + `)$`)
 		if err != nil {

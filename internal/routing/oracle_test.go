@@ -94,6 +94,12 @@ func oraclePathMethodHeaders(m Match, r *http.Request) bool {
 	}
 	for _, h := range m.Headers {
 		vals := r.Header.Values(h.Name)
+		if h.Kind == HeaderAbsent {
+			if len(vals) > 0 {
+				return false
+			}
+			continue
+		}
 		ok := false
 		for _, v := range vals {
 			switch h.Kind {
@@ -134,7 +140,8 @@ func randomRoute(rng *rand.Rand, i int) Route {
 		m.Headers = append(m.Headers, pick(rng,
 			HeaderMatch{Name: "X-A", Value: "1"},
 			HeaderMatch{Name: "x-a", Kind: HeaderRegex, Value: "[0-9]+"},
-			HeaderMatch{Name: "X-B", Kind: HeaderPresent}))
+			HeaderMatch{Name: "X-B", Kind: HeaderPresent},
+			HeaderMatch{Name: "x-a", Kind: HeaderAbsent}))
 	}
 	return Route{Name: fmt.Sprintf("r%d", i), Match: m, Handler: nop}
 }

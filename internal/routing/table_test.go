@@ -60,6 +60,12 @@ func TestLookupMatching(t *testing.T) {
 		{"header regex", Match{Headers: []HeaderMatch{{Name: "X-Id", Kind: HeaderRegex, Value: "[a-f]+"}}}, newReq("GET", "/", "X-Id", "beef"), true},
 		{"header regex full", Match{Headers: []HeaderMatch{{Name: "X-Id", Kind: HeaderRegex, Value: "[a-f]+"}}}, newReq("GET", "/", "X-Id", "beefy"), false},
 		{"header present empty value", Match{Headers: []HeaderMatch{{Name: "X-Debug", Kind: HeaderPresent}}}, newReq("GET", "/", "X-Debug", ""), true},
+		{"header absent when missing", Match{Headers: []HeaderMatch{{Name: "x-debug", Kind: HeaderAbsent}}}, newReq("GET", "/", "X-Other", "1"), true},
+		{"header absent fails when sent", Match{Headers: []HeaderMatch{{Name: "X-Debug", Kind: HeaderAbsent}}}, newReq("GET", "/", "X-Debug", "1"), false},
+		{"header absent fails on empty value", Match{Headers: []HeaderMatch{{Name: "X-Debug", Kind: HeaderAbsent}}}, newReq("GET", "/", "X-Debug", ""), false},
+		{"header absent ignores Value", Match{Headers: []HeaderMatch{{Name: "X-Debug", Kind: HeaderAbsent, Value: "1"}}}, newReq("GET", "/", "X-Debug", "2"), false},
+		{"header absent with another header", Match{Headers: []HeaderMatch{{Name: "A", Value: "1"}, {Name: "B", Kind: HeaderAbsent}}}, newReq("GET", "/", "A", "1"), true},
+		{"header absent and present of one name never match", Match{Headers: []HeaderMatch{{Name: "A", Kind: HeaderPresent}, {Name: "A", Kind: HeaderAbsent}}}, newReq("GET", "/", "A", "1"), false},
 		{"all headers must match", Match{Headers: []HeaderMatch{{Name: "A", Value: "1"}, {Name: "B", Value: "2"}}}, newReq("GET", "/", "A", "1"), false},
 		{"everything", Match{Hosts: []string{"*.test"}, PathPrefix: "/api", Methods: []string{"PUT"}, Headers: []HeaderMatch{{Name: "A", Kind: HeaderPresent}}},
 			newReq("PUT", "http://x.test/api/1", "A", "y"), true},
@@ -101,6 +107,7 @@ func TestBuildErrors(t *testing.T) {
 		{"bad header name", []Route{rt("a", Match{Headers: []HeaderMatch{{Name: "a b"}}})}, []string{"headers[0]"}},
 		{"host header", []Route{rt("a", Match{Headers: []HeaderMatch{{Name: "host", Value: "x"}}})}, []string{"hosts"}},
 		{"bad header regex", []Route{rt("a", Match{Headers: []HeaderMatch{{Name: "a", Kind: HeaderRegex, Value: "["}}})}, []string{"regex"}},
+		{"absent header is still not Host", []Route{rt("a", Match{Headers: []HeaderMatch{{Name: "Host", Kind: HeaderAbsent}}})}, []string{"hosts"}},
 		{"bad header kind", []Route{rt("a", Match{Headers: []HeaderMatch{{Name: "a", Kind: 9}}})}, []string{"unknown match kind"}},
 		{"empty host", []Route{rt("a", Match{Hosts: []string{""}})}, []string{"host is empty"}},
 		{"host with port", []Route{rt("a", Match{Hosts: []string{"a.test:80"}})}, []string{"port"}},
@@ -230,6 +237,14 @@ func TestBuildTenThousandRoutes(t *testing.T) {
 		r := genRequest(i)
 		if got := lookupName(tab, r); got != routes[i].Name {
 			t.Errorf("request %d (%s%s) matched %q, want %q", i, r.Host, r.URL.Path, got, routes[i].Name)
+		}
+	}
+}
+
+func TestHeaderMatchKindString(t *testing.T) {
+	for k, want := range map[HeaderMatchKind]string{HeaderExact: "exact", HeaderRegex: "regex", HeaderPresent: "present", HeaderAbsent: "absent", 9: "HeaderMatchKind(9)"} {
+		if got := k.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", uint8(k), got, want)
 		}
 	}
 }
