@@ -10,8 +10,11 @@
 #   1. rewrite the config file in place (the file watch reloads it)
 #   2. POST the other config to the admin API (the file stays as it was)
 #   3. SIGHUP (re-reads the file, which again differs from what the API pushed)
-# DIR/expected always names the service that should serve / once the reload lands;
-# DIR/steps.log records each step, and a line starting with FAIL marks a failed one.
+# DIR/expected always names the service that should serve / once the reload lands.
+# After each step a background check polls the gateway until / is served by the new
+# origin (at most 1.5 s, well inside the reload interval), so each of the three paths
+# is shown to take effect. DIR/steps.log records each step ("step N: ...") and its
+# outcome ("ok step N: ..."); a line starting with FAIL marks a failed one.
 set -euo pipefail
 
 DIR=${1:?state dir}
@@ -36,6 +39,29 @@ routes:
 YAML
 }
 
+# served_by prints the X-Origin of a request through the gateway, or nothing.
+served_by() {
+  curl -s -o /dev/null -D - --max-time 1 "http://$GW_LISTEN/" 2>/dev/null |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }'
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# verify N SERVICE polls until / is served by SERVICE and logs how long that took.
+verify() {
+  local begin got=""
+  begin=$(now_ms)
+  while [ $(($(now_ms) - begin)) -lt 1500 ]; do
+    got=$(served_by)
+    if [ "$got" = "$2" ]; then
+      echo "ok step $1: / served by $2 after $(($(now_ms) - begin)) ms" >>"$DIR/steps.log"
+      return
+    fi
+    sleep 0.05
+  done
+  echo "FAIL step $1: / still served by '$got' 1.5 s after the reload, want '$2'" >>"$DIR/steps.log"
+}
+
 other() { if [ "$1" = a ]; then echo b; else echo a; fi; }
 
 step() {
@@ -54,19 +80,21 @@ step() {
     echo "$target" >"$DIR/file_target"
     echo "$target" >"$DIR/expected"
     echo "step $n: rewrote config file, / -> $target" >>"$DIR/steps.log"
+    verify "$n" "$target" &
     ;;
   2)
     target=$(other "$expected")
     write_config "$target" "$DIR/posted.yaml"
     code=$(curl -sS -o "$DIR/post.out" -w '%{http_code}' --max-time 10 \
       --data-binary "@$DIR/posted.yaml" -H 'Content-Type: application/yaml' \
-      "http://$ADMIN_ADDR/api/config" || echo 000)
-    if [ "$code" != 200 ]; then
-      echo "FAIL step $n: POST /api/config answered $code: $(head -c 300 "$DIR/post.out" 2>/dev/null)" >>"$DIR/steps.log"
+      "http://$ADMIN_ADDR/api/config" 2>"$DIR/post.err" || true)
+    if [ "$code" != 200 ]; then # curl writes 000 when it got no answer
+      echo "FAIL step $n: POST /api/config answered $code: $(head -c 300 "$DIR/post.out" "$DIR/post.err" 2>/dev/null)" >>"$DIR/steps.log"
       return
     fi
     echo "$target" >"$DIR/expected"
     echo "step $n: POST /api/config, / -> $target" >>"$DIR/steps.log"
+    verify "$n" "$target" &
     ;;
   0)
     if ! kill -HUP "$GW_PID" 2>/dev/null; then
@@ -75,6 +103,7 @@ step() {
     fi
     echo "$file_target" >"$DIR/expected"
     echo "step $n: SIGHUP, / -> $file_target (from the file)" >>"$DIR/steps.log"
+    verify "$n" "$file_target" &
     ;;
   esac
 }
