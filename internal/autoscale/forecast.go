@@ -93,6 +93,7 @@ type Forecaster struct {
 	st   forecastState
 	agg  minuteAgg
 	errQ *decayingQuantile
+	memo [4]minuteMemo
 }
 
 // forecastState is everything learned; it is what Snapshot saves.
@@ -175,8 +176,27 @@ func (f *Forecaster) levelAt(h float64) float64 {
 	return math.Min(math.Max(l, 0.1), 10)
 }
 
-// forecastMinute is the point forecast of minute m's mean.
+// minuteMemo caches forecastMinute between learned minutes: decisions come
+// every few seconds but the answer only changes once a minute.
+type minuteMemo struct {
+	m     int64
+	v     float64
+	ok    bool
+	valid bool
+}
+
+// forecastMinute is the point forecast of minute m's mean (memoised).
 func (f *Forecaster) forecastMinute(m int64) (float64, bool) {
+	c := &f.memo[floorMod(m, int64(len(f.memo)))]
+	if c.valid && c.m == m {
+		return c.v, c.ok
+	}
+	v, ok := f.computeMinute(m)
+	*c = minuteMemo{m: m, v: v, ok: ok, valid: true}
+	return v, ok
+}
+
+func (f *Forecaster) computeMinute(m int64) (float64, bool) {
 	s, ok := f.seasonal(m)
 	if !ok || !f.st.HaveLevel {
 		return 0, false
@@ -193,6 +213,7 @@ func (f *Forecaster) forecastMinute(m int64) (float64, bool) {
 func (f *Forecaster) learnMinute(m int64, y float64) {
 	st := &f.st
 	c := f.unit
+	f.memo = [4]minuteMemo{}
 	f.checkForecast(m, y)
 	if st.HaveLevel && m-st.LastMinute > 60 {
 		// A long gap: the old level says nothing about now.

@@ -57,5 +57,6 @@ func (f *Forecaster) Restore(data []byte) error {
 		}
 	}
 	f.st, f.errQ, f.agg = st, q, minuteAgg{}
+	f.memo = [4]minuteMemo{}
 	return nil
 }

@@ -110,6 +110,9 @@ func NewWeekAgo(p Params) (*WeekAgo, error) {
 	return w, nil
 }
 
+// Lead is how far ahead Decision.Forecast (last week's demand) looks.
+func (w *WeekAgo) Lead() time.Duration { return w.lead }
+
 // Observe feeds both the HPA window and the week history.
 func (w *WeekAgo) Observe(s Sample) {
 	v := w.p.value(s)

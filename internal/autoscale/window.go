@@ -64,46 +64,45 @@ func (w *secWindow) allZero() bool {
 }
 
 // timedInt is an integer recorded at a time (recommendations, scale events).
+// Times are Unix nanoseconds: comparing int64s is several times cheaper than
+// time.Time, and these logs are scanned at every decision.
 type timedInt struct {
-	t time.Time
+	t int64
 	v int
 }
 
 // timedLog keeps timestamped integers for a bounded look-back. It is tiny
 // (one entry per decision) so a linear scan is the cheapest structure.
 type timedLog struct {
-	keep  time.Duration
+	keep  int64
 	items []timedInt
 }
 
 func newTimedLog(keep time.Duration, capHint int) *timedLog {
-	return &timedLog{keep: keep, items: make([]timedInt, 0, capHint)}
+	return &timedLog{keep: int64(keep), items: make([]timedInt, 0, capHint)}
 }
 
 // add records v at now and forgets entries older than keep.
 func (l *timedLog) add(now time.Time, v int) {
-	l.expire(now)
-	l.items = append(l.items, timedInt{now, v})
-}
-
-func (l *timedLog) expire(now time.Time) {
-	cut := now.Add(-l.keep)
+	n := now.UnixNano()
+	cut := n - l.keep
 	i := 0
-	for i < len(l.items) && !l.items[i].t.After(cut) {
+	for i < len(l.items) && l.items[i].t <= cut {
 		i++
 	}
 	if i > 0 {
-		n := copy(l.items, l.items[i:])
-		l.items = l.items[:n]
+		k := copy(l.items, l.items[i:])
+		l.items = l.items[:k]
 	}
+	l.items = append(l.items, timedInt{n, v})
 }
 
 // maxSince returns the largest value recorded after now-d and v itself if
 // larger.
 func (l *timedLog) maxSince(now time.Time, d time.Duration, v int) int {
-	cut := now.Add(-d)
+	cut := now.UnixNano() - int64(d)
 	for _, it := range l.items {
-		if it.t.After(cut) && it.v > v {
+		if it.t > cut && it.v > v {
 			v = it.v
 		}
 	}
@@ -112,9 +111,9 @@ func (l *timedLog) maxSince(now time.Time, d time.Duration, v int) int {
 
 // minSince is maxSince's mirror.
 func (l *timedLog) minSince(now time.Time, d time.Duration, v int) int {
-	cut := now.Add(-d)
+	cut := now.UnixNano() - int64(d)
 	for _, it := range l.items {
-		if it.t.After(cut) && it.v < v {
+		if it.t > cut && it.v < v {
 			v = it.v
 		}
 	}
@@ -123,10 +122,10 @@ func (l *timedLog) minSince(now time.Time, d time.Duration, v int) int {
 
 // sumSince adds the values recorded after now-d.
 func (l *timedLog) sumSince(now time.Time, d time.Duration) int {
-	cut := now.Add(-d)
+	cut := now.UnixNano() - int64(d)
 	s := 0
 	for _, it := range l.items {
-		if it.t.After(cut) {
+		if it.t > cut {
 			s += it.v
 		}
 	}
