@@ -89,7 +89,7 @@ step() {
       --data-binary "@$DIR/posted.yaml" -H 'Content-Type: application/yaml' \
       "http://$ADMIN_ADDR/api/config" 2>"$DIR/post.err" || true)
     if [ "$code" != 200 ]; then # curl writes 000 when it got no answer
-      echo "FAIL step $n: POST /api/config answered $code: $(head -c 300 "$DIR/post.out" "$DIR/post.err" 2>/dev/null)" >>"$DIR/steps.log"
+      echo "FAIL step $n: POST /api/config answered $code: $(cat "$DIR/post.out" "$DIR/post.err" 2>/dev/null | head -c 300)" >>"$DIR/steps.log"
       return
     fi
     echo "$target" >"$DIR/expected"
