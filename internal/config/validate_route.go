@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/textproto"
 	"regexp"
 	"strings"
@@ -247,7 +248,13 @@ func (v *validator) headerList(l HeaderList, p string) {
 	}
 }
 
-// validHostPattern accepts an exact host or "*." followed by a host.
+// validHostPattern accepts an exact host, "*." followed by a host, or an
+// IPv6 literal with or without brackets (the router compares it exactly;
+// IPv4 literals already pass as host names).
 func validHostPattern(h string) bool {
+	if strings.Contains(h, ":") {
+		addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"))
+		return err == nil && addr.Is6() && addr.Zone() == ""
+	}
 	return validHostname(strings.TrimPrefix(h, "*."))
 }
