@@ -42,8 +42,9 @@ type Route struct {
 // Match lists the conditions of a route; all that are set must hold.
 type Match struct {
 	// Host name, compared without port and ignoring case: exact
-	// ("api.example.com", or an IP address such as 127.0.0.1 or [::1]) or a wildcard ("*.example.com", any subdomain,
-	// not example.com itself). Set host or hosts, not both.
+	// ("api.example.com", or an IP address such as 127.0.0.1 or [::1]) or
+	// a wildcard ("*.example.com", any subdomain, not example.com itself).
+	// Set host or hosts, not both.
 	Host string `yaml:"host"`
 	// Several host names, each as in host; a request matches when any of
 	// them does.
