@@ -1,8 +1,8 @@
 package gateway
 
 import (
-	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +41,8 @@ func directHandler(c *config.DirectResponse) (http.Handler, error) {
 // visible to the rewrite and the service alike.
 func wrapModifiers(terminal http.Handler, rc *config.Route) (http.Handler, error) {
 	h := terminal
-	if rc.StripPrefix || rc.RewritePath != "" {
-		ro := rewrite.Options{ReplacePath: rc.RewritePath}
+	if rc.StripPrefix || rc.AddPrefix != "" || rc.RewritePath != "" {
+		ro := rewrite.Options{ReplacePath: rc.RewritePath, AddPrefix: rc.AddPrefix}
 		if rc.StripPrefix {
 			ro.StripPrefix = rc.Match.PathPrefix
 		}
@@ -76,8 +76,11 @@ func headerOps(c config.HeaderOps) headers.Ops {
 
 func routeMatch(m config.Match) (routing.Match, error) {
 	rm := routing.Match{PathExact: m.PathExact, PathPrefix: m.PathPrefix, PathRegex: m.PathRegex, Methods: m.Methods}
+	// The config allows host or hosts, never both; routing takes a list.
 	if m.Host != "" {
 		rm.Hosts = []string{m.Host}
+	} else {
+		rm.Hosts = slices.Clone(m.Hosts)
 	}
 	for _, h := range m.Headers {
 		hm := routing.HeaderMatch{Name: h.Name}
@@ -85,7 +88,7 @@ func routeMatch(m config.Match) (routing.Match, error) {
 		case h.Regex != "":
 			hm.Kind, hm.Value = routing.HeaderRegex, h.Regex
 		case h.Present != nil && !*h.Present:
-			return rm, fmt.Errorf("header %q: present: false (header absent) is not supported yet", h.Name)
+			hm.Kind = routing.HeaderAbsent
 		case h.Present != nil:
 			hm.Kind = routing.HeaderPresent
 		default:
