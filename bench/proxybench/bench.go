@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -27,21 +26,15 @@ func benchAll(ctx context.Context, log *slog.Logger, o options, specs []proxySpe
 		return report{}, shoalErr
 	}
 
-	addrFile := filepath.Join(work, "origin.addr")
-	origin, err := start("origin", o.loadCPU, filepath.Join(logs, "origin.log"),
-		bins.origin, "-addr", "127.0.0.1:0", "-size", strconv.Itoa(o.size), "-addr-file", addrFile)
+	origin, originAddr, err := startOrigin(ctx, o, bins, work, logs)
 	if err != nil {
 		return report{}, err
 	}
 	defer origin.stop()
-	originAddr, err := waitAddrFile(origin, addrFile, 10*time.Second)
-	if err != nil {
-		return report{}, err
-	}
 
 	rep := report{
 		Time: time.Now().UTC(), Duration: o.duration.String(), Conns: o.conns, Threads: o.threads,
-		BodyBytes: o.size, ProxyCPU: o.proxyCPU, LoadCPU: o.loadCPU,
+		BodyBytes: o.size, ProxyCPU: o.proxyCPU, LoadCPU: o.loadCPU, Origin: o.origin,
 	}
 	for _, spec := range specs {
 		if ctx.Err() != nil {

@@ -27,6 +27,7 @@ type options struct {
 	threads  int
 	size     int
 	proxies  string
+	origin   string
 	out      string
 	proxyCPU string
 	loadCPU  string
@@ -49,6 +50,7 @@ func parseFlags() options {
 	flag.IntVar(&o.threads, "threads", 1, "wrk threads (they share the load CPU)")
 	flag.IntVar(&o.size, "size", 1024, "origin response body size in bytes")
 	flag.StringVar(&o.proxies, "proxies", "all", "comma-separated subset: shoal,go-reverseproxy,nginx,haproxy")
+	flag.StringVar(&o.origin, "origin", "nginx", "origin every proxy forwards to: nginx (fast, from memory) or go (bench/origin)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for results.json and the run's logs")
 	flag.StringVar(&o.proxyCPU, "proxy-cpu", "0", "CPU (taskset list) for the proxy under test")
 	flag.StringVar(&o.loadCPU, "load-cpu", "1", "CPU (taskset list) for wrk and the origin")

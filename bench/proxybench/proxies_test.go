@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -64,5 +66,24 @@ func TestHaproxyConfigIsValid(t *testing.T) {
 	out, err := exec.Command("haproxy", "-c", "-f", argv[3]).CombinedOutput()
 	if err != nil {
 		t.Fatalf("haproxy -c: %v\n%s", err, out)
+	}
+}
+
+func TestNginxOriginConfigIsValid(t *testing.T) {
+	if _, err := exec.LookPath("nginx"); err != nil {
+		t.Skip("nginx not installed")
+	}
+	dir := t.TempDir()
+	conf := nginxOriginConfig(dir, "127.0.0.1:18997", 1024)
+	if !strings.Contains(conf, `return 200 "`+strings.Repeat("x", 1024)+`";`) {
+		t.Fatal("origin config does not return a 1024-byte body")
+	}
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("nginx", "-t", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nginx -t: %v\n%s", err, out)
 	}
 }

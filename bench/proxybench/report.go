@@ -37,6 +37,7 @@ type report struct {
 	BodyBytes int       `json:"body_bytes"`
 	ProxyCPU  string    `json:"proxy_cpu"`
 	LoadCPU   string    `json:"load_and_origin_cpu"`
+	Origin    string    `json:"origin"`
 	Baseline  string    `json:"baseline"`
 	Results   []result  `json:"results"`
 }
@@ -88,8 +89,8 @@ func ratio(x, base float64) float64 {
 
 // writeTable prints the human-readable table; ratios are each proxy / baseline.
 func writeTable(w io.Writer, rep report) error {
-	fmt.Fprintf(w, "\n%s each, %d connections, %d-byte bodies; proxy on CPU %s, wrk+origin on CPU %s\n",
-		rep.Duration, rep.Conns, rep.BodyBytes, rep.ProxyCPU, rep.LoadCPU)
+	fmt.Fprintf(w, "\n%s each, %d connections, %d-byte bodies from the %s origin; proxy on CPU %s, wrk+origin on CPU %s\n",
+		rep.Duration, rep.Conns, rep.BodyBytes, rep.Origin, rep.ProxyCPU, rep.LoadCPU)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "proxy\treq/s\tp50 ms\tp90 ms\tp99 ms\treq/s vs %s\tp50 vs %s\tp99 vs %s\terrors\t\n",
 		rep.Baseline, rep.Baseline, rep.Baseline)
