@@ -14,7 +14,9 @@ type ForecastParams struct {
 	// Default 0.5.
 	WeeklyAlpha float64
 	// LevelAlpha and TrendBeta are Holt's smoothing weights (per minute) of
-	// the de-seasonalised level (observed / profile). Defaults 0.2 and 0.05.
+	// the de-seasonalised level (observed / profile). Defaults 0.5 and 0.05
+	// (0.5 halved the forecast error at the lead time against 0.2 on our
+	// generated traces: today's level matters more than smoothness).
 	LevelAlpha float64
 	TrendBeta  float64
 	// TrendDamping is the per-minute damping of the trend. Default 0.9.
@@ -52,7 +54,7 @@ func (f ForecastParams) withDefaults() ForecastParams {
 	}
 	def(&f.DailyAlpha, 0.3)
 	def(&f.WeeklyAlpha, 0.5)
-	def(&f.LevelAlpha, 0.2)
+	def(&f.LevelAlpha, 0.5)
 	def(&f.TrendBeta, 0.05)
 	def(&f.TrendDamping, 0.9)
 	def(&f.Quantile, 0.9)
