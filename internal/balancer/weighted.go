@@ -3,8 +3,7 @@ package balancer
 import (
 	"math/rand/v2"
 	"net/http"
-	"sync"
-	"sync/atomic"
+		"sync/atomic"
 
 	"github.com/shoal-gw/shoal/internal/upstream"
 )
@@ -13,9 +12,12 @@ import (
 // weight to its running score, takes the highest score and subtracts the
 // weight total from it. Weights 5,1,1 give a a b a c a a, not a a a a a b c.
 //
-// The schedule repeats after (sum of weights) picks, so for modest sums it is
-// computed once when the snapshot is built and picks are one atomic add.
-// Larger sums run the algorithm live under a mutex, O(endpoints) per pick.
+// The schedule repeats after (sum of weights) picks, so it is computed once
+// when the snapshot is built and a pick is one atomic add. Building costs
+// (sum of weights) × endpoints steps; past a budget (thousands of endpoints
+// with mixed weights) the pool uses an earliest-deadline-first schedule
+// instead (edf.go): same long-run shares, O(log n) per pick, interleaved
+// but not nginx's exact order.
 
 // Budgets for precomputing the cycle: its length, and the build work
 // (length × endpoints), which bounds snapshot rebuild time to a few ms.
@@ -44,7 +46,7 @@ func newWeighted(eps []*upstream.Endpoint) Balancer {
 	if total <= maxCycle && total*int64(len(eps)) <= maxCycleWork {
 		return newCycle(eps, weights, total)
 	}
-	return &smoothLive{eps: eps, weights: weights, current: make([]int64, len(eps))}
+	return newEDF(eps)
 }
 
 func gcd(a, b int64) int64 {
@@ -54,23 +56,17 @@ func gcd(a, b int64) int64 {
 	return a
 }
 
-// smoothStep runs one step of the algorithm over the endpoints ok accepts
-// and returns the chosen index, or -1.
-func smoothStep(weights, current []int64, ok func(int) bool) int {
+// smoothStep runs one step of the algorithm and returns the chosen index.
+func smoothStep(weights, current []int64) int {
 	best, total := -1, int64(0)
 	for i, w := range weights {
-		if !ok(i) {
-			continue
-		}
 		current[i] += w
 		total += w
 		if best < 0 || current[i] > current[best] {
 			best = i
 		}
 	}
-	if best >= 0 {
-		current[best] -= total
-	}
+	current[best] -= total
 	return best
 }
 
@@ -84,9 +80,8 @@ type cycle struct {
 func newCycle(eps []*upstream.Endpoint, weights []int64, total int64) *cycle {
 	current := make([]int64, len(eps))
 	seq := make([]int32, total)
-	all := func(int) bool { return true }
 	for k := range seq {
-		seq[k] = int32(smoothStep(weights, current, all))
+		seq[k] = int32(smoothStep(weights, current))
 	}
 	c := &cycle{eps: eps, seq: seq}
 	// A random phase, for the same reason as round robin.
@@ -109,23 +104,4 @@ func (c *cycle) Pick(_ *http.Request, exclude []*upstream.Endpoint) *upstream.En
 		}
 	}
 	return nil
-}
-
-// smoothLive runs the algorithm per pick, for weight sums too large to
-// precompute. Unusable endpoints sit the step out, as down peers do in nginx.
-type smoothLive struct {
-	eps     []*upstream.Endpoint
-	weights []int64
-	mu      sync.Mutex
-	current []int64
-}
-
-func (s *smoothLive) Pick(_ *http.Request, exclude []*upstream.Endpoint) *upstream.Endpoint {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	best := smoothStep(s.weights, s.current, func(i int) bool { return usable(s.eps[i], exclude) })
-	if best < 0 {
-		return nil
-	}
-	return s.eps[best]
 }

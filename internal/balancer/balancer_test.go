@@ -1,0 +1,338 @@
+package balancer
+
+import (
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/upstream"
+)
+
+func TestNewRejectsUnknownPolicyAndBadKey(t *testing.T) {
+	_, err := New(Options{Policy: "random_walk"})
+	if err == nil || !strings.Contains(err.Error(), "round_robin") {
+		t.Fatalf("unknown policy error = %v, want it to list the known ones", err)
+	}
+	if _, err := New(Options{Policy: RingHash, HashOn: "body:x"}); err == nil {
+		t.Fatal("ring_hash accepted a bad hash key")
+	}
+	if _, err := New(Options{Policy: Maglev, TableSize: -1}); err == nil {
+		t.Fatal("maglev accepted a negative table size")
+	}
+	if _, err := New(Options{}); err != nil {
+		t.Fatalf("empty options (default policy): %v", err)
+	}
+	want := []string{LeastRequest, Maglev, PeakEWMA, RingHash, RoundRobin, WeightedRoundRobin}
+	if got := Names(); !slices.Equal(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+}
+
+func TestRoundRobinExactCycle(t *testing.T) {
+	eps := endpoints(t, 4, nil)
+	b := build(t, Options{Policy: RoundRobin}, eps)
+	prev := indexOf(eps, b.Pick(nil, nil))
+	c := make([]int, len(eps))
+	c[prev]++
+	for range 39 {
+		i := indexOf(eps, b.Pick(nil, nil))
+		if i != (prev+1)%len(eps) {
+			t.Fatalf("round robin went from %d to %d", prev, i)
+		}
+		c[i]++
+		prev = i
+	}
+	for i, n := range c {
+		if n != 10 {
+			t.Fatalf("endpoint %d picked %d times in 40, want 10", i, n)
+		}
+	}
+}
+
+// seq renders picks as letters a, b, c... for sequence assertions.
+func seq(b Balancer, eps []*upstream.Endpoint, n int) string {
+	var sb strings.Builder
+	for range n {
+		sb.WriteByte(byte('a' + indexOf(eps, b.Pick(nil, nil))))
+	}
+	return sb.String()
+}
+
+func TestSmoothWeightedSequence(t *testing.T) {
+	eps := endpoints(t, 3, func(i int) int { return []int{5, 1, 1}[i] })
+	const cycle = "aabacaa" // nginx's smooth order for 5,1,1
+	// The precomputed schedule starts at a random phase: any rotation.
+	got := seq(build(t, Options{Policy: WeightedRoundRobin}, eps), eps, 14)
+	if !strings.Contains(cycle+cycle+cycle, got) {
+		t.Fatalf("precomputed SWRR gave %q, want a rotation of %q repeated", got, cycle)
+	}
+	// From phase 0 it is exactly nginx's order.
+	c := newCycle(eps, []int64{5, 1, 1}, 7)
+	c.next.Store(0)
+	if got := seq(c, eps, 14); got != cycle+cycle {
+		t.Fatalf("SWRR from phase 0 gave %q, want %q", got, cycle+cycle)
+	}
+}
+
+func TestWeightedLargeSumUsesEDFAndKeepsRatio(t *testing.T) {
+	eps := endpoints(t, 3, func(i int) int { return []int{500001, 100000, 100000}[i] })
+	b := build(t, Options{Policy: WeightedRoundRobin}, eps)
+	if _, ok := b.(*edf); !ok {
+		t.Fatalf("weight sum 700001 built %T, want the EDF scheduler", b)
+	}
+	c := counts(t, b, eps, 7000, nil)
+	if c[0] < 4990 || c[0] > 5010 || c[1] < 990 || c[1] > 1010 {
+		t.Fatalf("counts %v for weights 5:1:1 over 7000 picks", c)
+	}
+	// Smooth: the light endpoints are never starved for long. In any window
+	// of 14 picks each of them appears at least once.
+	s := seq(b, eps, 700)
+	for i := 0; i+14 <= len(s); i++ {
+		w := s[i : i+14]
+		if !strings.Contains(w, "b") || !strings.Contains(w, "c") {
+			t.Fatalf("window %q at %d lacks a light endpoint", w, i)
+		}
+	}
+}
+
+func TestEDFManyEndpointsKeepsShares(t *testing.T) {
+	eps := endpoints(t, 3000, func(i int) int { return i%4 + 1 }) // sum 7500, work 22.5M: EDF
+	b := build(t, Options{Policy: WeightedRoundRobin}, eps)
+	if _, ok := b.(*edf); !ok {
+		t.Fatalf("built %T, want EDF", b)
+	}
+	c := counts(t, b, eps, 7500*4, nil)
+	for i, n := range c {
+		if want := 4 * (i%4 + 1); n < want-1 || n > want+1 {
+			t.Fatalf("endpoint %d (weight %d) picked %d times in 4 periods, want %d±1", i, i%4+1, n, want)
+		}
+	}
+}
+
+func TestWeightedEqualWeightsIsRoundRobin(t *testing.T) {
+	eps := endpoints(t, 3, func(int) int { return 7 })
+	if b := build(t, Options{Policy: WeightedRoundRobin}, eps); b == nil {
+		t.Fatal("nil balancer")
+	} else if _, ok := b.(*roundRobin); !ok {
+		t.Fatalf("equal weights built %T, want round robin", b)
+	}
+}
+
+func TestLeastRequestPrefersLessLoaded(t *testing.T) {
+	eps := endpoints(t, 3, nil)
+	for range 10 {
+		eps[0].Acquire()
+	}
+	eps[1].Acquire()
+	b := build(t, Options{Policy: LeastRequest}, eps)
+	c := counts(t, b, eps, 3000, nil)
+	// P2C draws two different endpoints, so the busiest one loses every
+	// comparison, and the idle one wins every one it is in (2/3 of draws).
+	if c[0] != 0 {
+		t.Fatalf("busy endpoint picked %d times: %v", c[0], c)
+	}
+	if c[2] < 1800 || c[2] > 2200 {
+		t.Fatalf("idle endpoint picked %d of 3000, want about 2000: %v", c[2], c)
+	}
+}
+
+func TestLeastRequestWeights(t *testing.T) {
+	eps := endpoints(t, 2, func(i int) int { return []int{4, 1}[i] })
+	// Same in-flight count; the weight-4 endpoint has more room.
+	for _, e := range eps {
+		e.Acquire()
+		e.Acquire()
+	}
+	b := build(t, Options{Policy: LeastRequest}, eps)
+	c := counts(t, b, eps, 100, nil)
+	if c[0] != 100 {
+		t.Fatalf("weighted least request: %v, want all on the weight-4 endpoint", c)
+	}
+	// Load is (in-flight+1)/weight: 12 in flight on weight 4 is 13/4 > 3/1.
+	for range 10 {
+		eps[0].Acquire()
+	}
+	c = counts(t, b, eps, 100, nil)
+	if c[1] != 100 {
+		t.Fatalf("12 in flight on weight 4 vs 2 on weight 1: %v, want all on the light one", c)
+	}
+}
+
+func TestPeakEWMAAvoidsSlowEndpoint(t *testing.T) {
+	eps := endpoints(t, 3, nil)
+	for i, lat := range []time.Duration{300 * time.Millisecond, 5 * time.Millisecond, 6 * time.Millisecond} {
+		eps[i].Acquire()
+		eps[i].Release(lat, true)
+	}
+	b := build(t, Options{Policy: PeakEWMA}, eps)
+	c := counts(t, b, eps, 3000, nil)
+	if c[0] != 0 {
+		t.Fatalf("slow endpoint picked %d times: %v", c[0], c)
+	}
+	// Load counts too: enough in flight on the fastest makes the other win.
+	for range 5 {
+		eps[1].Acquire()
+	}
+	c = counts(t, b, eps, 3000, nil)
+	if c[2] <= c[1] {
+		t.Fatalf("5 in flight at 5ms vs 0 at 6ms: %v, want the idle one preferred", c)
+	}
+}
+
+func TestPeakEWMATriesUnknownEndpoints(t *testing.T) {
+	eps := endpoints(t, 2, nil)
+	eps[0].Acquire()
+	eps[0].Release(time.Millisecond, true)
+	b := build(t, Options{Policy: PeakEWMA}, eps)
+	// eps[1] has never answered and has nothing in flight: it costs 0.
+	if e := b.Pick(nil, nil); !e.Same(eps[1]) {
+		t.Fatal("a never-tried endpoint should be tried first")
+	}
+	eps[1].Acquire() // now it has a request out and no answer yet
+	if e := b.Pick(nil, nil); !e.Same(eps[0]) {
+		t.Fatal("an endpoint with an unanswered request should look expensive")
+	}
+}
+
+// TestExcludeAndReadiness checks, for every policy, that tried and unready
+// endpoints are skipped and that nil comes back when nothing is left.
+func TestExcludeAndReadiness(t *testing.T) {
+	for _, name := range allPolicies() {
+		t.Run(name, func(t *testing.T) {
+			eps := endpoints(t, 5, func(i int) int { return i + 1 })
+			b := build(t, Options{Policy: name, HashOn: "header:X-User"}, eps)
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("X-User", "alice")
+			eps[1].SetReady(false)
+			exclude := []*upstream.Endpoint{eps[0], eps[3]}
+			for range 200 {
+				e := b.Pick(r, exclude)
+				if e == nil {
+					t.Fatal("nil with two usable endpoints")
+				}
+				if e.Same(eps[1]) || e.In(exclude) {
+					t.Fatalf("picked %s: unready or excluded", e.Address())
+				}
+			}
+			// Without the header (hash policies fall back), same rule.
+			bare := httptest.NewRequest("GET", "/", nil)
+			for range 200 {
+				if e := b.Pick(bare, exclude); e == nil || e.Same(eps[1]) || e.In(exclude) {
+					t.Fatalf("fallback pick %v broke the rule", e)
+				}
+			}
+			all := append(exclude, eps[2], eps[4])
+			if e := b.Pick(r, all); e != nil {
+				t.Fatalf("everything excluded or unready, got %s", e.Address())
+			}
+		})
+	}
+}
+
+// TestConcurrentPicks hammers every policy from several goroutines; run with
+// -race it checks the shared counters and schedules.
+func TestConcurrentPicks(t *testing.T) {
+	for _, name := range allPolicies() {
+		t.Run(name, func(t *testing.T) {
+			eps := endpoints(t, 8, func(i int) int { return i%3 + 1 })
+			b := build(t, Options{Policy: name, HashOn: "query:k"}, eps)
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Go(func() {
+					r := httptest.NewRequest("GET", "/?k=u"+string(rune('a'+g)), nil)
+					for i := range 2000 {
+						e := b.Pick(r, nil)
+						if e == nil {
+							t.Error("nil pick")
+							return
+						}
+						e.Acquire()
+						e.Release(time.Duration(i%7)*time.Millisecond, true)
+						if i == 1000 && g == 0 {
+							eps[3].SetReady(false)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			for _, e := range eps {
+				if e.InFlight() != 0 {
+					t.Fatalf("%s left %d in flight", e.Address(), e.InFlight())
+				}
+			}
+		})
+	}
+}
+
+func TestPickDoesNotAllocate(t *testing.T) {
+	r := httptest.NewRequest("GET", "/users/42?k=v", nil)
+	r.Header.Set("X-User", "alice")
+	r.Header.Set("Cookie", "a=1; sid=xyz")
+	cases := []struct {
+		name string
+		opts Options
+		eps  []*upstream.Endpoint
+	}{
+		{"round_robin", Options{Policy: RoundRobin}, endpoints(t, 10, nil)},
+		{"swrr_cycle", Options{Policy: WeightedRoundRobin}, endpoints(t, 10, func(i int) int { return i + 1 })},
+		{"swrr_edf", Options{Policy: WeightedRoundRobin}, endpoints(t, 10, func(i int) int { return i*99991 + 7 })},
+		{"least_request", Options{Policy: LeastRequest}, endpoints(t, 10, nil)},
+		{"peak_ewma", Options{Policy: PeakEWMA}, endpoints(t, 10, nil)},
+		{"ring_hash_header", Options{Policy: RingHash, HashOn: "header:X-User"}, endpoints(t, 10, nil)},
+		{"maglev_cookie", Options{Policy: Maglev, HashOn: "cookie:sid"}, endpoints(t, 10, nil)},
+		{"maglev_path", Options{Policy: Maglev, HashOn: "path:1"}, endpoints(t, 10, nil)},
+		{"ring_hash_client_ip", Options{Policy: RingHash}, endpoints(t, 10, nil)},
+	}
+	for _, c := range cases {
+		b := build(t, c.opts, c.eps)
+		if _, isEDF := b.(*edf); isEDF != (c.name == "swrr_edf") {
+			t.Fatalf("%s built %T", c.name, b)
+		}
+		exclude := c.eps[:1]
+		if a := testing.AllocsPerRun(500, func() {
+			b.Pick(r, nil)
+			b.Pick(r, exclude)
+		}); a != 0 {
+			t.Errorf("%s: Pick allocates %v times", c.name, a)
+		}
+	}
+}
+
+// TestPoolIntegration wires a balancer into an upstream.Pool the way the
+// gateway will: readiness changes rebuild and Pick honours them.
+func TestPoolIntegration(t *testing.T) {
+	f, err := New(Options{Policy: Maglev, HashOn: "header:X-User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := upstream.NewStates(0)
+	p := upstream.NewPool("api", s, f)
+	if err := p.Update([]upstream.Target{{Address: "127.0.0.1:9001"}, {Address: "127.0.0.1:9002"}}); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-User", "bob")
+	home := p.Pick(r)
+	for range 20 {
+		if e := p.Pick(r); !e.Same(home) {
+			t.Fatal("same key went to different endpoints")
+		}
+	}
+	home.SetReady(false)
+	other := p.Pick(r)
+	if other == nil || other.Same(home) {
+		t.Fatalf("after home went unready got %v", other)
+	}
+	home.SetReady(true)
+	if e := p.Pick(r); !e.Same(home) {
+		t.Fatal("key did not return home after recovery")
+	}
+	other.SetReady(false)
+	home.SetReady(false)
+	if p.Pick(r) != nil {
+		t.Fatal("no ready endpoint, want nil (503)")
+	}
+}

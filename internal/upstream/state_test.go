@@ -1,0 +1,116 @@
+package upstream
+
+import (
+	"testing"
+	"time"
+)
+
+// fakeClock lets EWMA tests move time by hand.
+func withFakeClock(s *States) *int64 {
+	var now int64
+	s.clock.nowFn = func() int64 { return now }
+	return &now
+}
+
+func TestPeakEWMAJumpsUpAndDecays(t *testing.T) {
+	s := NewStates(10 * time.Second)
+	now := withFakeClock(s)
+	st := s.Ref("a:1")
+
+	if st.Latency() != 0 {
+		t.Fatalf("fresh state latency = %v, want 0", st.Latency())
+	}
+	st.Acquire()
+	st.Release(10*time.Millisecond, true)
+	if got := st.Latency(); got != 10*time.Millisecond {
+		t.Fatalf("first sample: latency = %v, want 10ms", got)
+	}
+	// A peak replaces the estimate at once.
+	*now += int64(time.Millisecond)
+	st.Acquire()
+	st.Release(500*time.Millisecond, true)
+	if got := st.Latency(); got != 500*time.Millisecond {
+		t.Fatalf("peak: latency = %v, want 500ms", got)
+	}
+	// A lower sample soon after moves it only a little...
+	*now += int64(100 * time.Millisecond)
+	st.Acquire()
+	st.Release(10*time.Millisecond, true)
+	got := st.Latency()
+	if got < 490*time.Millisecond || got >= 500*time.Millisecond {
+		t.Fatalf("low sample 100ms later: latency = %v, want just under 500ms", got)
+	}
+	// ...and after a long idle time the estimate has faded (so the endpoint
+	// gets probed again rather than starved).
+	*now += int64(30 * time.Second)
+	if got := st.Latency(); got > 30*time.Millisecond {
+		t.Fatalf("after 30s idle: latency = %v, want < 30ms (e^-3 of ~500ms)", got)
+	}
+	// A low sample long after the last one mostly replaces the estimate.
+	st.Acquire()
+	st.Release(20*time.Millisecond, true)
+	if got := st.Latency(); got > 50*time.Millisecond {
+		t.Fatalf("low sample after 30s: latency = %v, want near 20ms", got)
+	}
+}
+
+func TestFastFailureDoesNotLowerEWMA(t *testing.T) {
+	s := NewStates(0)
+	now := withFakeClock(s)
+	st := s.Ref("a:1")
+	st.Acquire()
+	st.Release(200*time.Millisecond, true)
+	*now += int64(time.Second)
+	before := st.Latency()
+	st.Acquire()
+	st.Release(time.Millisecond, false) // connection refused
+	if got := st.Latency(); got != before {
+		t.Fatalf("fast failure changed latency %v -> %v", before, got)
+	}
+	st.Acquire()
+	st.Release(5*time.Second, false) // timeout
+	if got := st.Latency(); got != 5*time.Second {
+		t.Fatalf("slow failure: latency = %v, want 5s", got)
+	}
+	stats := st.Stats()
+	if stats.Requests != 3 || stats.Failures != 2 || stats.InFlight != 0 {
+		t.Fatalf("stats = %+v, want 3 requests, 2 failures, 0 in flight", stats)
+	}
+}
+
+func TestInFlightCounts(t *testing.T) {
+	st := NewStates(0).Ref("a:1")
+	st.Acquire()
+	st.Acquire()
+	if st.InFlight() != 2 {
+		t.Fatalf("in flight = %d, want 2", st.InFlight())
+	}
+	st.Release(time.Millisecond, true)
+	if st.InFlight() != 1 {
+		t.Fatalf("in flight = %d, want 1", st.InFlight())
+	}
+}
+
+func TestAcquireReleaseDoNotAllocate(t *testing.T) {
+	st := NewStates(0).Ref("a:1")
+	allocs := testing.AllocsPerRun(1000, func() {
+		st.Acquire()
+		st.Release(3*time.Millisecond, true)
+	})
+	if allocs != 0 {
+		t.Fatalf("Acquire+Release allocate %v times", allocs)
+	}
+}
+
+func TestSetReadyReportsChange(t *testing.T) {
+	st := NewStates(0).Ref("a:1")
+	if !st.Ready() {
+		t.Fatal("new endpoints start ready")
+	}
+	if st.SetReady(true) {
+		t.Fatal("SetReady(true) on a ready endpoint reported a change")
+	}
+	if !st.SetReady(false) || st.Ready() {
+		t.Fatal("SetReady(false) did not take")
+	}
+}
