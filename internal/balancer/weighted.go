@@ -3,7 +3,7 @@ package balancer
 import (
 	"math/rand/v2"
 	"net/http"
-		"sync/atomic"
+	"sync/atomic"
 
 	"github.com/shoal-gw/shoal/internal/upstream"
 )
