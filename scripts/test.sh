@@ -7,7 +7,7 @@
 # Environment:
 #   SHOAL_RELOAD_CHECK=on|auto|off  reload-under-load check (default on)
 #   SHOAL_BENCH_SMOKE=1             also run `bench --quick` (needs nginx, haproxy, wrk)
-#   SHOAL_TEST_TIMEOUT=8m           go test -timeout per package
+#   SHOAL_TEST_TIMEOUT=5m           go test -timeout per test binary
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +16,7 @@ export PATH="$ROOT/.bin:$PATH"
 
 RELOAD_CHECK=${SHOAL_RELOAD_CHECK:-on}
 BENCH_SMOKE=${SHOAL_BENCH_SMOKE:-0}
-TEST_TIMEOUT=${SHOAL_TEST_TIMEOUT:-8m}
+TEST_TIMEOUT=${SHOAL_TEST_TIMEOUT:-5m}
 START=$SECONDS
 
 section() { printf '\n==== %s (%ds)\n' "$*" $((SECONDS - START)); }
