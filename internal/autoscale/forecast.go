@@ -5,76 +5,6 @@ import (
 	"time"
 )
 
-// ForecastParams tunes the forecaster. Zero values take the defaults below.
-type ForecastParams struct {
-	// DailyAlpha is the weight of a new day in the daily profile (EWMA
-	// across days of the same minute of day). Default 0.3.
-	DailyAlpha float64
-	// WeeklyAlpha is the weight of a new week in the weekly profile.
-	// Default 0.5.
-	WeeklyAlpha float64
-	// LevelAlpha and TrendBeta are Holt's smoothing weights (per minute) of
-	// the de-seasonalised level (observed / profile). Defaults 0.5 and 0.05
-	// (0.5 halved the forecast error at the lead time against 0.2 on our
-	// generated traces: today's level matters more than smoothness).
-	LevelAlpha float64
-	TrendBeta  float64
-	// TrendDamping is the per-minute damping of the trend. Default 0.9.
-	TrendDamping float64
-	// Quantile of the normalised forecast error added as margin. Default
-	// 0.9 (0.95 cost about 5 % more instance time on noisy traces for no
-	// fewer violations in our simulations).
-	Quantile float64
-	// ErrorHalfLife is the half-life of the error histogram and of the
-	// daily/weekly blend's error estimates. Default 24 h.
-	ErrorHalfLife time.Duration
-	// MinHistory is how much history (minutes observed) the forecaster
-	// needs before it forecasts at all. Default 24 h.
-	MinHistory time.Duration
-	// MinEvaluated is how many of its own forecasts must have been checked
-	// against reality before they are used. Default 60 (an hour).
-	MinEvaluated int
-	// RecentErrorWindow is the time constant of the recent mean absolute
-	// normalised error. Default 30 min.
-	RecentErrorWindow time.Duration
-	// MaxRecentError: above this recent error the forecast is not used.
-	// Default 0.5 (forecasts off by half the demand on average).
-	MaxRecentError float64
-	// OutlierRatio caps how far above its profile one minute may pull the
-	// profiles (flash crowds should not be learned as next week's load).
-	// Default 3.
-	OutlierRatio float64
-}
-
-func (f ForecastParams) withDefaults() ForecastParams {
-	def := func(v *float64, d float64) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&f.DailyAlpha, 0.3)
-	def(&f.WeeklyAlpha, 0.5)
-	def(&f.LevelAlpha, 0.5)
-	def(&f.TrendBeta, 0.05)
-	def(&f.TrendDamping, 0.9)
-	def(&f.Quantile, 0.9)
-	def(&f.MaxRecentError, 0.5)
-	def(&f.OutlierRatio, 3)
-	if f.ErrorHalfLife <= 0 {
-		f.ErrorHalfLife = 24 * time.Hour
-	}
-	if f.MinHistory <= 0 {
-		f.MinHistory = 24 * time.Hour
-	}
-	if f.MinEvaluated <= 0 {
-		f.MinEvaluated = 60
-	}
-	if f.RecentErrorWindow <= 0 {
-		f.RecentErrorWindow = 30 * time.Minute
-	}
-	return f
-}
-
 // Forecaster predicts a service's demand (per-minute mean of the metric)
 // from its own history:
 //
@@ -275,67 +205,6 @@ func (f *Forecaster) trackBlend(di, wi int64, y float64) {
 	st.NBlend++
 }
 
-// issueForecast records the forecast for the minute lead ahead of the end
-// of minute m, to be checked when that minute is observed.
-func (f *Forecaster) issueForecast(m int64) {
-	end := (m + 1) * 60
-	target := floorDiv(end+int64(f.lead/time.Second), 60)
-	v, ok := f.forecastMinute(target)
-	if !ok || !f.historyLongEnough() {
-		return
-	}
-	p := f.st.Pending
-	p[floorMod(target, int64(len(p)))] = pendingForecast{Minute: target, Value: v}
-}
-
-// checkForecast scores the forecast made for minute m, if any.
-func (f *Forecaster) checkForecast(m int64, y float64) {
-	p := f.st.Pending
-	slot := &p[floorMod(m, int64(len(p)))]
-	if slot.Minute != m {
-		return
-	}
-	e := (y - slot.Value) / math.Max(slot.Value, f.unit)
-	slot.Minute = -1
-	f.errQ.add(e)
-	// One wild minute (traffic back after an outage) must not switch the
-	// forecast off for hours: its weight in the recent error is capped.
-	ae := math.Min(math.Abs(e), 3)
-	a := 1 / math.Max(f.fp.RecentErrorWindow.Minutes(), 1)
-	if f.errQ.Count == 1 {
-		f.st.RecentErr = ae
-	} else {
-		f.st.RecentErr += a * (ae - f.st.RecentErr)
-	}
-}
-
-func (f *Forecaster) historyLongEnough() bool {
-	return time.Duration(f.st.Minutes)*time.Minute >= f.fp.MinHistory
-}
-
-// Status says whether forecasts can be trusted, and why not.
-type Status int
-
-const (
-	// Usable: history is long enough and recent forecasts were good.
-	Usable Status = iota
-	// ShortHistory: not enough history (or too few checked forecasts).
-	ShortHistory
-	// Unreliable: recent forecast error is above MaxRecentError.
-	Unreliable
-)
-
-// Status reports whether Forecast's answer should be acted on.
-func (f *Forecaster) Status() Status {
-	switch {
-	case !f.historyLongEnough() || f.errQ.Count < f.fp.MinEvaluated:
-		return ShortHistory
-	case f.st.RecentErr > f.fp.MaxRecentError:
-		return Unreliable
-	}
-	return Usable
-}
-
 // Forecast returns the point forecast of demand at t (interpolated between
 // minute means) and the upper-quantile bound point + margin. ok is false
 // when the profile does not cover t yet.
@@ -371,12 +240,3 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 func (f *Forecaster) Seasonal(t time.Time) (float64, bool) {
 	return f.seasonal(floorDiv(t.Unix(), 60))
 }
-
-// RecentError is the recent mean absolute normalised forecast error.
-func (f *Forecaster) RecentError() float64 { return f.st.RecentErr }
-
-// ErrorQuantile is the current upper quantile of the normalised error.
-func (f *Forecaster) ErrorQuantile() float64 { return f.errQ.quantile(f.fp.Quantile) }
-
-// blendErrors returns the daily and weekly profiles' recent squared errors.
-func (f *Forecaster) blendErrors() (daily, weekly float64) { return f.st.ErrDaily, f.st.ErrWeekly }

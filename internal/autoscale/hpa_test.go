@@ -136,3 +136,16 @@ func TestHPAMinMaxAndNoMetrics(t *testing.T) {
 		t.Fatalf("desired = %d, want max 6", d.Desired)
 	}
 }
+
+// With the rps metric the HPA reads arrivals, not in-flight.
+func TestHPARequestRateMetric(t *testing.T) {
+	a := newHPA(t, Params{Metric: MetricRPS, Target: 50})
+	now := t0
+	for i := 0; i < 30; i++ {
+		a.Observe(Sample{T: now, Arrivals: 300, InFlight: 3})
+		now = now.Add(time.Second)
+	}
+	if d := a.Decide(State{Now: now, Desired: 2, Ready: 2}); d.Desired != 6 {
+		t.Fatalf("300 req/s at 50 per pod: desired = %d, want 6", d.Desired)
+	}
+}
