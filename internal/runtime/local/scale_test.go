@@ -196,3 +196,42 @@ func TestSpecChangeReplacesWithoutGap(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveStopsAndForgets(t *testing.T) {
+	sets := newReadySets()
+	m := newManager(t, Options{OnChange: sets.onChange})
+	mustSetSpec(t, m, "echo", echoSpec())
+	mustScale(t, m, "echo", 2)
+	waitFor(t, "two ready", func() bool { return len(sets.get("echo")) == 2 })
+	var pids []int
+	for _, in := range m.Instances("echo") {
+		pids = append(pids, in.PID)
+	}
+	m.Remove("echo")
+	if got := sets.get("echo"); len(got) != 0 {
+		t.Errorf("after Remove the ready set is %v", got)
+	}
+	if len(m.Services()) != 0 {
+		t.Errorf("services after Remove: %v", m.Services())
+	}
+	waitFor(t, "processes to stop", func() bool { return !alive(pids[0]) && !alive(pids[1]) })
+
+	mustSetSpec(t, m, "echo", echoSpec())
+	mustScale(t, m, "echo", 1)
+	waitFor(t, "the new service to be ready", func() bool { return len(sets.get("echo")) == 1 })
+	if id := m.Instances("echo")[0].ID; id != "echo-3" {
+		t.Errorf("re-added service got instance id %s; ids must not be reused", id)
+	}
+}
+
+func TestCrashLoopBacksOff(t *testing.T) {
+	m := newManager(t, Options{Backoff: Backoff{Initial: 50 * time.Millisecond, Max: 10 * time.Second}})
+	mustSetSpec(t, m, "crash", shSpec("exit 1"))
+	mustScale(t, m, "crash", 1)
+	time.Sleep(time.Second)
+	// Delays 50, 100, 200, 400 ms: four restarts fit in a second, not the
+	// dozens an immediate restart loop would make.
+	if r := m.Instances("crash")[0].Restarts; r < 1 || r > 5 {
+		t.Errorf("%d restarts in 1s with backoff from 50ms", r)
+	}
+}
