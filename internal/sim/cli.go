@@ -33,6 +33,7 @@ Flags:
 
 type cliFlags struct {
 	trace, policy, engine, metric, plot, targets string
+	outFile                                      string
 	bucket, from, length, warmup                 time.Duration
 	plotFrom, plotFor                            time.Duration
 	jsonOut, sweep                               bool
@@ -54,6 +55,7 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
 	fs.Float64Var(&c.target, "target", 0, "per-instance target in metric units (default 70% of capacity: 7 in flight with 10 slots; kpa 10)")
 	fs.StringVar(&c.metric, "metric", "concurrency", "policy metric: concurrency (in flight per instance) or rps")
 	fs.StringVar(&c.engine, "engine", "fluid", "fluid (per-second queueing model, fast) or request (discrete-event, for slices)")
+	fs.StringVar(&c.outFile, "out", "", "also write the results as a JSON array to this file")
 	fs.StringVar(&c.plot, "plot", "", "write an SVG: timelines of each policy, or cost/SLO curves with --sweep")
 	fs.DurationVar(&c.plotFrom, "plot-from", 0, "timeline plot: start of the window to draw (the whole trace is still simulated)")
 	fs.DurationVar(&c.plotFor, "plot-for", 0, "timeline plot: length of the window (0: to the end)")
@@ -211,6 +213,15 @@ func simulate(c *cliFlags, stdout io.Writer) error {
 		}
 		if err := os.WriteFile(c.plot, []byte(out), 0o644); err != nil {
 			return fmt.Errorf("writing plot: %w", err)
+		}
+	}
+	if c.outFile != "" {
+		b, err := json.MarshalIndent(results, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding results: %w", err)
+		}
+		if err := os.WriteFile(c.outFile, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("writing results: %w", err)
 		}
 	}
 	if c.jsonOut {

@@ -104,11 +104,14 @@ func plotPanel(s *svg, p PanelData, x0, y0, pw, ph float64) {
 	}
 }
 
-// PlotCurves draws instance-hours against SLO-violating requests (log
-// scale) for every policy of a sweep, one line per policy through its
-// targets: lower and further left is better.
+// PlotCurves draws instance-hours against SLO-violating requests for every
+// policy of a sweep, one line per policy through its targets: lower and
+// further left is better. The violations are those above the service-time
+// floor (excess_violation_pct) on a log scale: the floor is the same for
+// every policy and would squash the differences; 0 is drawn at 0.0001%.
 func PlotCurves(title string, results []Result) string {
-	const w, h, left, right, top, bottom = 900.0, 560.0, 70.0, 160.0, 40.0, 50.0
+	const w, h, left, right, top, bottom = 900.0, 560.0, 80.0, 160.0, 40.0, 50.0
+	const curveFloor = 1e-4
 	s := newSVG(w, h)
 	s.text(w/2, 22, "middle", 15, "black", title)
 	pw, ph := w-left-right, h-top-bottom
@@ -122,7 +125,7 @@ func PlotCurves(title string, results []Result) string {
 		}
 		byPolicy[r.Policy] = append(byPolicy[r.Policy], r)
 		xmin, xmax = math.Min(xmin, r.InstanceHours), math.Max(xmax, r.InstanceHours)
-		v := math.Max(r.SLOViolationPct, 1e-3)
+		v := math.Max(r.ExcessViolPct, curveFloor)
 		vmin, vmax = math.Min(vmin, v), math.Max(vmax, v)
 	}
 	if len(results) == 0 {
@@ -136,7 +139,7 @@ func PlotCurves(title string, results []Result) string {
 	}
 	xOf := func(v float64) float64 { return left + pw*(v-xmin)/(xmax-xmin) }
 	yOf := func(v float64) float64 {
-		return top + ph - ph*(math.Log10(math.Max(v, 1e-3))-lmin)/(lmax-lmin)
+		return top + ph - ph*(math.Log10(math.Max(v, curveFloor))-lmin)/(lmax-lmin)
 	}
 	for e := lmin; e <= lmax; e++ {
 		y := yOf(math.Pow(10, e))
@@ -151,14 +154,14 @@ func PlotCurves(title string, results []Result) string {
 	s.line(left, top+ph, left+pw, top+ph, "#444", 1, "")
 	s.line(left, top, left, top+ph, "#444", 1, "")
 	s.text(left+pw/2, h-10, "middle", 12, "#222", "cost: instance-hours")
-	s.textRotated(18, top+ph/2, 12, "#222", "SLO-violating requests (log scale)")
+	s.textRotated(18, top+ph/2, 12, "#222", "SLO-violating requests above the service-time floor (log)")
 	sort.Strings(names)
 	for i, name := range names {
 		rs := byPolicy[name]
 		sort.Slice(rs, func(a, b int) bool { return rs[a].InstanceHours < rs[b].InstanceHours })
 		xs, ys := make([]float64, len(rs)), make([]float64, len(rs))
 		for j, r := range rs {
-			xs[j], ys[j] = xOf(r.InstanceHours), yOf(r.SLOViolationPct)
+			xs[j], ys[j] = xOf(r.InstanceHours), yOf(r.ExcessViolPct)
 		}
 		c := palette(name)
 		s.polyline(xs, ys, c, 1.6, "")
@@ -173,5 +176,8 @@ func PlotCurves(title string, results []Result) string {
 		s.text(left+pw+38, ly+1, "start", 12, "#222", name)
 	}
 	s.text(left+pw+20, top+10+float64(len(names))*20+10, "start", 10, "#666", "labels: target")
+	if len(results) > 0 {
+		s.text(left+pw+20, top+10+float64(len(names))*20+26, "start", 10, "#666", fmt.Sprintf("floor: %.4f%%", results[0].FloorViolPct))
+	}
 	return s.String()
 }

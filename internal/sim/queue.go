@@ -52,8 +52,8 @@ type queueCalc struct {
 	edges   []float64 // histogram bin edges (seconds)
 	edgeCDF []float64 // F_S at the histogram edges
 	svcMass []float64 // latency mass with no queueing at all
-	cache   map[[2]uint64]*regime
-	lastKey [2]uint64
+	cache   map[[3]uint64]*regime
+	lastKey [3]uint64
 	last    *regime // per-minute traces repeat the same key for 60 s
 	hist    *[histBins]float64
 	needMax float64
@@ -67,7 +67,7 @@ func newQueueCalc(m Model, hist *[histBins]float64) (*queueCalc, error) {
 		svc:     newService(m),
 		slo:     m.SLO.Seconds(),
 		timeout: m.QueueTimeout.Seconds(),
-		cache:   make(map[[2]uint64]*regime),
+		cache:   make(map[[3]uint64]*regime),
 		hist:    hist,
 		needMax: m.NeedViolation,
 		needMem: make(map[uint64]int),
@@ -117,10 +117,37 @@ func convExp(cdf []float64, h, theta float64) float64 {
 	return g
 }
 
-// get returns the regime for slots and rate (requests per second); the caller
-// must have checked that the load is below capacity.
+// get returns the steady-state regime for slots and rate (requests per
+// second); the caller must have checked that the load is below capacity.
 func (q *queueCalc) get(slots int, rate float64) *regime {
-	key := [2]uint64{uint64(slots), math.Float64bits(rate)}
+	return q.lookup([3]uint64{uint64(slots), math.Float64bits(rate), 0}, func() *regime {
+		pw, theta, _ := q.steady(slots, rate)
+		return q.finish(pw, theta, rate, true)
+	})
+}
+
+// transient returns the regime while the mean queue x has not (yet)
+// reached the steady state ss: queues take time to build and to drain, so
+// an instantaneous steady state would overstate waits right after a rise
+// and understate them right after a backlog. The arrivals' waiting
+// probability and mean wait are stretched to match x (Little's law); x is
+// quantised to 2% so that slowly moving queues still hit the cache.
+func (q *queueCalc) transient(slots int, rate, x float64, ss *regime) *regime {
+	idx := math.Round(math.Log(x) * 50)
+	key := [3]uint64{uint64(slots), math.Float64bits(rate), uint64(int64(idx)+1<<20) | 1<<40}
+	return q.lookup(key, func() *regime {
+		xq := math.Exp(idx / 50)
+		pw := ss.pw
+		if xq > ss.lq {
+			pw += (1 - ss.pw) * (1 - ss.lq/xq)
+		} else {
+			pw *= xq / ss.lq
+		}
+		return q.finish(pw, rate*pw/xq, rate, true)
+	})
+}
+
+func (q *queueCalc) lookup(key [3]uint64, build func() *regime) *regime {
 	if q.last != nil && key == q.lastKey {
 		return q.last
 	}
@@ -130,24 +157,36 @@ func (q *queueCalc) get(slots int, rate float64) *regime {
 			q.flush()
 			clear(q.cache)
 		}
-		r = q.compute(slots, rate, true)
+		r = build()
 		q.cache[key] = r
 	}
 	q.lastKey, q.last = key, r
 	return r
 }
 
-func (q *queueCalc) compute(slots int, rate float64, withMass bool) *regime {
-	a := rate * q.svc.mean
+// steady is the M/G/c steady state: the probability of waiting (Erlang C),
+// the rate of the exponential wait given waiting (Allen–Cunneen: the M/M/c
+// wait scaled by (1+cs²)/2) and the mean queue length.
+func (q *queueCalc) steady(slots int, rate float64) (pw, theta, lq float64) {
 	capRate := float64(slots) / q.svc.mean
-	r := &regime{pw: erlangC(slots, a)}
-	// Allen–Cunneen: the M/M/c wait scaled by (1+cs²)/2 for general service.
-	r.theta = (capRate - rate) * 2 / (1 + q.svc.cs2)
+	pw = erlangC(slots, rate*q.svc.mean)
+	theta = (capRate - rate) * 2 / (1 + q.svc.cs2)
+	if pw > 0 {
+		lq = rate * pw / theta
+	}
+	return pw, theta, lq
+}
+
+// finish derives violation and timeout shares (and, withMass, the latency
+// histogram mass) from a wait that is 0 w.p. 1-pw and exponential(theta)
+// otherwise.
+func (q *queueCalc) finish(pw, theta, rate float64, withMass bool) *regime {
+	r := &regime{pw: pw, theta: theta}
 	late := 1 - q.svc.cdf(q.slo)
-	if r.pw > 0 {
-		late += r.pw * convExp(q.sloGrid, q.slo/sloGridSteps, r.theta)
-		r.timeout = r.pw * math.Exp(-r.theta*q.timeout)
-		r.lq = rate * r.pw / r.theta
+	if pw > 0 {
+		late += pw * convExp(q.sloGrid, q.slo/sloGridSteps, theta)
+		r.timeout = pw * math.Exp(-theta*q.timeout)
+		r.lq = rate * pw / theta
 	}
 	r.viol = late
 	if q.timeout < q.slo {
@@ -219,7 +258,7 @@ func (q *queueCalc) needed(rate float64, slots int) int {
 	n := int(math.Floor(rate*q.svc.mean/float64(slots))) + 1
 	for {
 		c := n * slots
-		if rate < float64(c)/q.svc.mean && q.compute(c, rate, false).viol <= q.needMax {
+		if rate < float64(c)/q.svc.mean && q.steadyViol(c, rate) <= q.needMax {
 			break
 		}
 		n++
@@ -229,4 +268,9 @@ func (q *queueCalc) needed(rate float64, slots int) int {
 	}
 	q.needMem[key] = n
 	return n
+}
+
+func (q *queueCalc) steadyViol(slots int, rate float64) float64 {
+	pw, theta, _ := q.steady(slots, rate)
+	return q.finish(pw, theta, rate, false).viol
 }
