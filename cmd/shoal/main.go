@@ -22,6 +22,8 @@ func commands() map[string]command {
 		"validate": {"check a config file: shoal validate -c FILE (exit 1 with file:line errors)", validateCmd},
 		"proxy":    {"one-line reverse proxy: shoal proxy --listen ADDR --to URL[,URL...]", proxyCmd},
 		"sim":      {"replay a request-rate trace against autoscaling policies: shoal sim --help", simCmd},
+		"status":   {"show a running gateway's services: shoal status [SERVICE]", statusCmd},
+		"scale":    {"set a service's instance count: shoal scale SERVICE N", scaleCmd},
 		"version":  {"print the version", versionCmd},
 		"help":     {"show this help", nil},
 	}

@@ -13,7 +13,10 @@ type routeInfo = api.RouteInfo
 func describeRoute(name string, rc *config.Route) routeInfo {
 	m := map[string]any{}
 	if rc.Match.Host != "" {
-		m["host"] = rc.Match.Host
+		m["hosts"] = []string{rc.Match.Host}
+	}
+	if len(rc.Match.Hosts) > 0 {
+		m["hosts"] = rc.Match.Hosts
 	}
 	for k, v := range map[string]string{"path_exact": rc.Match.PathExact, "path_prefix": rc.Match.PathPrefix, "path_regex": rc.Match.PathRegex} {
 		if v != "" {
