@@ -109,6 +109,9 @@ func isToken(s string) bool {
 // (absent or empty), and the caller falls back to a non-hashed pick.
 // It does not allocate except to unescape a %-encoded query value.
 func (k Key) Value(r *http.Request) (string, bool) {
+	if r == nil {
+		return "", false
+	}
 	var v string
 	switch k.Kind {
 	case KeyClientIP:

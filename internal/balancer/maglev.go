@@ -77,6 +77,9 @@ func isPrime(n int) bool {
 func newMaglev(in []*upstream.Endpoint, key Key, configured int) *maglev {
 	// Fill order decides ties, so sort by address: every gateway builds the
 	// same table whatever order its registry listed the endpoints in.
+	if len(in) == 0 {
+		return &maglev{key: key} // pools never build one, but stay safe
+	}
 	eps := slices.Clone(in)
 	slices.SortFunc(eps, func(a, b *upstream.Endpoint) int { return cmp.Compare(a.Address(), b.Address()) })
 	m := uint64(maglevSize(configured, len(eps)))
@@ -129,6 +132,9 @@ func (g *maglev) Pick(req *http.Request, exclude []*upstream.Endpoint) *upstream
 
 func (g *maglev) lookup(h uint64, exclude []*upstream.Endpoint) *upstream.Endpoint {
 	m := uint64(len(g.table))
+	if m == 0 {
+		return nil
+	}
 	i := h % m
 	if e := g.eps[g.table[i]]; usable(e, exclude) {
 		return e

@@ -34,7 +34,10 @@ type Pool struct {
 	states *States
 	snap   atomic.Pointer[snapshot]
 
-	mu      sync.Mutex // serialises rebuilds
+	mu sync.Mutex // serialises rebuilds
+	// dirty says readiness changed and the snapshot needs a rebuild; see
+	// readinessChanged for how concurrent flips share one rebuild.
+	dirty   atomic.Bool
 	factory BalancerFactory
 	eps     []*Endpoint // current endpoints, in Update order
 	closed  bool
@@ -75,7 +78,7 @@ func (p *Pool) Update(targets []Target) error {
 	}
 
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	if p.closed {
 		return fmt.Errorf("service %s: pool is closed", p.name)
 	}
@@ -112,7 +115,7 @@ func (p *Pool) Update(targets []Target) error {
 // rebuilds the snapshot. Endpoint state is untouched.
 func (p *Pool) SetBalancer(f BalancerFactory) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	p.factory = f
 	p.rebuildLocked()
 }
@@ -122,7 +125,7 @@ func (p *Pool) SetBalancer(f BalancerFactory) {
 // so that shared states are not dropped in between.
 func (p *Pool) Close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	if p.closed {
 		return
 	}
@@ -135,11 +138,33 @@ func (p *Pool) Close() {
 	p.snap.Store(&snapshot{})
 }
 
+// readinessChanged is called by State.SetReady. A Maglev rebuild for
+// thousands of endpoints takes milliseconds, so a burst of flips (a rack goes
+// down) must not queue one rebuild each: the flip marks the pool dirty, and
+// whoever holds the lock rebuilds once for all flips seen so far. Picks in
+// the meantime are safe because balancers re-check Ready on every pick.
 func (p *Pool) readinessChanged() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.closed {
-		p.rebuildLocked()
+	p.dirty.Store(true)
+	if p.mu.TryLock() {
+		p.unlock()
+	}
+}
+
+// unlock releases p.mu after rebuilding for any readiness flip that arrived
+// while it was held. A flip that lands after the last check but before the
+// Unlock finds the lock taken and returns; the re-check after Unlock is what
+// catches it.
+func (p *Pool) unlock() {
+	for {
+		for p.dirty.Swap(false) {
+			if !p.closed {
+				p.rebuildLocked()
+			}
+		}
+		p.mu.Unlock()
+		if !p.dirty.Load() || !p.mu.TryLock() {
+			return
+		}
 	}
 }
 

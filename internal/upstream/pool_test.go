@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -202,5 +203,41 @@ func TestPoolConcurrency(t *testing.T) {
 		if e.InFlight() != 0 {
 			t.Fatalf("%s: in flight %d after all releases", e.Address(), e.InFlight())
 		}
+	}
+}
+
+// TestReadinessBurstSettles flips many endpoints from many goroutines at once
+// (flips coalesce into shared rebuilds) and checks that the final snapshot
+// matches every endpoint's final readiness.
+func TestReadinessBurstSettles(t *testing.T) {
+	s := NewStates(0)
+	p := NewPool("web", s, first)
+	var targets []Target
+	for i := range 64 {
+		targets = append(targets, Target{Address: "10.0.1." + strconv.Itoa(i) + ":80"})
+	}
+	if err := p.Update(targets); err != nil {
+		t.Fatal(err)
+	}
+	eps := p.Endpoints()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for round := range 50 {
+				for i := g; i < len(eps); i += 8 {
+					eps[i].SetReady((round+i)%3 != 0)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := 0
+	for _, e := range eps {
+		if e.Ready() {
+			want++
+		}
+	}
+	if _, ready := p.Counts(); ready != want {
+		t.Fatalf("snapshot has %d ready, endpoints say %d", ready, want)
 	}
 }
