@@ -18,6 +18,8 @@ type instance struct {
 	// supervising goroutine to drain and stop the instance for good.
 	stop     chan struct{}
 	stopping bool
+	// drainPending: BeforeDrain was called and the Drainer not yet.
+	drainPending bool
 
 	state      State
 	addr       string
@@ -110,6 +112,14 @@ func (m *Manager) stopLocked(in *instance) {
 		return
 	}
 	in.stopping = true
+	if in.state == StateReady {
+		// Still under mu, so no OnChange can drop the address before the
+		// integrator has seen BeforeDrain.
+		in.drainPending = true
+		if m.opts.BeforeDrain != nil {
+			m.opts.BeforeDrain(in.svc.name, in.addr)
+		}
+	}
 	in.state = StateDraining
 	close(in.stop)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -117,7 +119,26 @@ func get(c *http.Client, url string) error {
 
 func TestScaleOutAndInUnderLoadLosesNoRequest(t *testing.T) {
 	l := newLoadLoop()
-	m := newManager(t, Options{OnChange: l.onChange, Drainer: l.drain, Load: l.load})
+	var hookMu sync.Mutex
+	beforeCalls, drained := map[string]int{}, map[string]int{}
+	beforeDrain := func(_, addr string) {
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		l.mu.Lock()
+		listed := slices.Contains(l.ready, addr)
+		l.mu.Unlock()
+		if !listed {
+			t.Errorf("BeforeDrain(%s) came after it left the ready set", addr)
+		}
+		beforeCalls[addr]++
+	}
+	drainer := func(ctx context.Context, addr string) error {
+		hookMu.Lock()
+		drained[addr]++
+		hookMu.Unlock()
+		return l.drain(ctx, addr)
+	}
+	m := newManager(t, Options{OnChange: l.onChange, Drainer: drainer, BeforeDrain: beforeDrain, Load: l.load})
 	// SIGKILL as the stop signal: echo's own graceful shutdown cannot hide
 	// a missing drain; only the Drainer protects requests in flight.
 	spec := echoSpec()
@@ -152,6 +173,15 @@ func TestScaleOutAndInUnderLoadLosesNoRequest(t *testing.T) {
 	if used != 5 {
 		t.Errorf("load reached %d instances, want 5", used)
 	}
+	hookMu.Lock()
+	once := true
+	for _, n := range beforeCalls {
+		once = once && n == 1
+	}
+	if len(beforeCalls) != 4 || !once || !maps.Equal(beforeCalls, drained) {
+		t.Errorf("BeforeDrain calls %v, Drainer calls %v; want the same 4 addresses once each", beforeCalls, drained)
+	}
+	hookMu.Unlock()
 	for _, in := range m.Instances("echo") {
 		if in.State == StateStopped && alive(in.PID) {
 			t.Errorf("stopped instance %s still runs", in.ID)

@@ -135,16 +135,28 @@ func (m *Manager) awaitReady(in *instance, p *process) (outcome, bool) {
 // then the process is stopped.
 func (m *Manager) drainAndStop(p *process, spec Spec, log *slog.Logger) string {
 	m.publish(p.in.svc)
-	if m.opts.Drainer != nil && m.killCtx.Err() == nil {
-		ctx, cancel := context.WithTimeout(m.killCtx, spec.Grace)
-		if err := m.opts.Drainer(ctx, p.addr); err != nil {
-			log.Warn("drain did not finish; stopping anyway", "addr", p.addr, "err", err)
-		}
-		cancel()
+	ctx, cancel := context.WithTimeout(m.killCtx, spec.Grace)
+	if err := m.drain(ctx, p.in); err != nil {
+		log.Warn("drain did not finish; stopping anyway", "addr", p.addr, "err", err)
 	}
+	cancel()
 	reason := m.stopProcess(p, spec)
 	p.note("stopped: " + reason)
 	return reason
+}
+
+// drain calls the Drainer once for an instance that BeforeDrain was called
+// for, so the two always pair up (the integrator may hold a reference
+// between them), even when the process died on its own meanwhile.
+func (m *Manager) drain(ctx context.Context, in *instance) error {
+	m.mu.Lock()
+	pending, addr := in.drainPending, in.addr
+	in.drainPending = false
+	m.mu.Unlock()
+	if !pending || m.opts.Drainer == nil {
+		return nil
+	}
+	return m.opts.Drainer(ctx, addr)
 }
 
 // stopProcess sends the stop signal to the process group, then SIGKILL
@@ -219,4 +231,9 @@ func (m *Manager) finished(in *instance, reason string) {
 	}
 	m.mu.Unlock()
 	m.publish(svc)
+	// A draining instance that exited by itself still owes its Drainer
+	// call; with nothing left to wait for, the context is already done.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = m.drain(ctx, in)
 }

@@ -83,6 +83,13 @@ type Options struct {
 	// Drainer is called on scale-in after the instance left the ready set
 	// (OnChange returned) and before the stop signal. Nil: no wait.
 	Drainer Drainer
+	// BeforeDrain is called when a ready instance is chosen to stop, before
+	// OnChange drops its address; the Drainer is then called exactly once
+	// for it (with a done context if the process died meanwhile). It lets
+	// the integrator keep per-address state alive across the pool update
+	// (upstream.States.Ref here, Unref when the Drainer returns). Called
+	// with the Manager's lock held: quick, and no calls back.
+	BeforeDrain func(service, address string)
 	// Load reports the in-flight requests of an address; scale-in removes
 	// the least loaded ready instance. Nil: the newest one goes. Called with
 	// the Manager's lock held: it must be quick and not call back.
