@@ -50,13 +50,17 @@ func indexOf(eps []*upstream.Endpoint, e *upstream.Endpoint) int {
 
 func counts(t testing.TB, b Balancer, eps []*upstream.Endpoint, n int, r *http.Request) []int {
 	t.Helper()
+	pos := make(map[string]int, len(eps))
+	for i, e := range eps {
+		pos[e.Address()] = i
+	}
 	c := make([]int, len(eps))
 	for range n {
 		e := b.Pick(r, nil)
 		if e == nil {
 			t.Fatal("Pick returned nil with ready endpoints")
 		}
-		c[indexOf(eps, e)]++
+		c[pos[e.Address()]]++
 	}
 	return c
 }
