@@ -25,6 +25,7 @@ type Manager struct {
 	opts        Options
 	spawn       *spawner
 	probeClient *http.Client
+	freePort    func() (int, error) // replaced by tests to force a port clash
 
 	// killCtx is cancelled when Close runs out of time: drains end and
 	// every remaining process gets SIGKILL at once.
@@ -65,6 +66,7 @@ func New(opts Options) *Manager {
 		opts:        opts.withDefaults(),
 		spawn:       newSpawner(),
 		probeClient: newProbeClient(),
+		freePort:    freePort,
 		killCtx:     killCtx,
 		kill:        kill,
 		services:    make(map[string]*service),

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -240,4 +242,30 @@ func TestInstancesDieWithGateway(t *testing.T) {
 	}
 	_ = gw.Wait()
 	waitFor(t, "the orphaned instance to die", func() bool { return !alive(pid) })
+}
+
+// TestPortClashIsRetriedAtOnce hands the first instance a port that is
+// already taken: echo exits, and the retry on a fresh port must not wait
+// for the (here very long) crash backoff.
+func TestPortClashIsRetriedAtOnce(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	m := newManager(t, Options{Backoff: Backoff{Initial: time.Minute}})
+	var calls atomic.Int32
+	m.freePort = func() (int, error) {
+		if calls.Add(1) == 1 {
+			return taken.Addr().(*net.TCPAddr).Port, nil
+		}
+		return freePort()
+	}
+	mustSetSpec(t, m, "echo", echoSpec())
+	mustScale(t, m, "echo", 1)
+	waitFor(t, "ready after the clash", func() bool { return status(m, "echo").Ready == 1 })
+	in := m.Instances("echo")[0]
+	if in.Restarts != 1 || in.LastExit != "exit code 1 before becoming ready" || in.Address == taken.Addr().String() {
+		t.Errorf("after a clash: %+v", in)
+	}
 }

@@ -50,7 +50,7 @@ func (m *Manager) startProcess(in *instance, attempt int) (*process, error) {
 			return nil, fmt.Errorf("working directory %s does not exist", dir)
 		}
 	}
-	port, err := freePort()
+	port, err := m.freePort()
 	if err != nil {
 		return nil, err
 	}
