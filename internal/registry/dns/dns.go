@@ -85,12 +85,12 @@ func New(opts Options) (*Registry, error) {
 		}
 	}
 	r := &Registry{
-		ro:       static.NewEmpty("DNS"),
-		opts:     opts,
-		log:      opts.Logger.With("component", "registry", "backend", "dns"),
-		last:     make(map[string]map[string][]registry.Instance),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		ro:   static.NewEmpty("DNS"),
+		opts: opts,
+		log:  opts.Logger.With("component", "registry", "backend", "dns"),
+		last: make(map[string]map[string][]registry.Instance),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
 	if err := r.Refresh(ctx); err != nil {
