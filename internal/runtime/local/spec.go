@@ -19,8 +19,8 @@ type Spec struct {
 	Args []string
 	// Env is added to Shoal's own environment (it wins over it).
 	Env map[string]string
-	// Dir is the working directory; relative to BaseDir. Empty: BaseDir,
-	// or Shoal's working directory when BaseDir is empty too.
+	// Dir is the working directory, relative to BaseDir. Empty: Shoal's
+	// working directory (as the config reference promises).
 	Dir string
 	// BaseDir anchors relative Command and Dir, usually the directory of
 	// the config file. Empty: Shoal's working directory.
@@ -115,7 +115,7 @@ func (s Spec) resolveCommand() (string, error) {
 func (s Spec) workDir() string {
 	switch {
 	case s.Dir == "":
-		return s.BaseDir
+		return ""
 	case filepath.IsAbs(s.Dir):
 		return s.Dir
 	default:

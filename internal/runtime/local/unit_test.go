@@ -104,6 +104,9 @@ func TestSpecFromConfig(t *testing.T) {
 	if d := s.workDir(); d != "/etc/shoal/work" {
 		t.Errorf("dir resolved to %s", d)
 	}
+	if d := (Spec{BaseDir: "/etc/shoal"}).workDir(); d != "" {
+		t.Errorf("empty dir resolved to %s, want Shoal's working directory", d)
+	}
 	run.StopSignal = "SIGWHAT"
 	if _, err := SpecFromConfig(run, "", ""); err == nil {
 		t.Error("unknown signal accepted")
