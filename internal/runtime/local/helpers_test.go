@@ -162,7 +162,9 @@ func alive(pid int) bool {
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return !os.IsNotExist(err)
+		// No /proc (not Linux): trust kill(pid, 0), zombies included.
+		_, noProc := os.Stat("/proc/self")
+		return noProc != nil
 	}
 	// The state follows the ")" that closes the command name.
 	s := string(b)

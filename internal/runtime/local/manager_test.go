@@ -237,6 +237,13 @@ func TestInstancesDieWithGateway(t *testing.T) {
 	if !ok || err != nil || !alive(pid) {
 		t.Fatalf("fake gateway said %q", line)
 	}
+	t.Cleanup(func() {
+		// Only when the test failed: then the instance is still ours to kill;
+		// after a pass its pid may already belong to someone else.
+		if t.Failed() && alive(pid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 	if err := gw.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
