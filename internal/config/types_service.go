@@ -49,7 +49,7 @@ type Balancer struct {
 }
 
 // HashKey names the part of a request that consistent hashing uses.
-// A request without it is hashed on the client IP.
+// A request that lacks the key goes to a random ready instance.
 type HashKey struct {
 	// Where the key comes from: a header, a cookie, a query parameter, a
 	// segment of the path, or the client IP address.

@@ -126,6 +126,7 @@ func TestDocExamplesAreValidConfigs(t *testing.T) {
 	}{
 		{"../../docs/routing.md", 6},
 		{"../../README.md", 1},
+		{"../../docs/load-balancing.md", 1},
 	} {
 		blocks := yamlBlocks(t, tc.path)
 		checked := 0
