@@ -50,7 +50,7 @@ type ServiceInfo struct {
 type EndpointInfo struct {
 	Address   string  `json:"address"`
 	URL       string  `json:"url"`
-	State     string  `json:"state"` // ready, not_ready
+	State     string  `json:"state"` // ready, or why not: unhealthy, ejected, draining, disabled (comma-separated)
 	Weight    int     `json:"weight"`
 	InFlight  int64   `json:"in_flight"`
 	LatencyMS float64 `json:"latency_ewma_ms"`

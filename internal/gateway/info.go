@@ -81,10 +81,7 @@ func (g *Gateway) Service(name string) (api.ServiceDetail, bool) {
 	}
 	d := api.ServiceDetail{ServiceInfo: b.info(), Endpoints: []api.EndpointInfo{}}
 	for _, ep := range b.pool.Endpoints() {
-		state := "ready"
-		if !ep.Ready() {
-			state = "not_ready"
-		}
+		state := ep.Down().String()
 		d.Endpoints = append(d.Endpoints, api.EndpointInfo{
 			Address: ep.Address(), URL: ep.URL().String(), State: state, Weight: ep.Weight(),
 			InFlight: ep.InFlight(), LatencyMS: float64(ep.Latency().Microseconds()) / 1000,

@@ -22,7 +22,7 @@ type State struct {
 	addr  string
 	clock *clock
 
-	ready    atomic.Bool
+	down     atomic.Uint32 // Reason bits; ready when zero
 	inFlight atomic.Int64
 	requests atomic.Uint64
 	failures atomic.Uint64
@@ -43,23 +43,81 @@ func newState(addr string, c *clock) *State {
 	s := &State{addr: addr, clock: c}
 	// Endpoints start ready: a static endpoint without health checks must get
 	// traffic. A health checker that wants "unready until the first probe
-	// passes" calls SetReady(false) before the address is put into a pool.
-	s.ready.Store(true)
+	// passes" calls SetDown(Unhealthy, true) before the address is put into
+	// a pool.
 	return s
 }
 
 // Address is the host:port the state is keyed by.
 func (s *State) Address() string { return s.addr }
 
-// Ready reports whether the endpoint may receive new requests.
-func (s *State) Ready() bool { return s.ready.Load() }
+// Reason is one independent cause for an endpoint being out of rotation.
+// Several can hold at once (an ejected endpoint can also fail its probe);
+// the endpoint is ready only when none does, so one subsystem clearing its
+// reason never overrides another's.
+type Reason uint32
 
-// SetReady is the one status setter used by health checks, outlier detection
-// and the registry (draining = not ready). It reports whether the status
-// changed; a change makes every pool holding the endpoint rebuild its snapshot.
-func (s *State) SetReady(ready bool) bool {
-	if s.ready.Swap(ready) == ready {
-		return false
+const (
+	// Manual: SetReady(false) by an operator or a caller without a finer reason.
+	Manual Reason = 1 << iota
+	// Unhealthy: the active health check is failing.
+	Unhealthy
+	// Ejected: passive outlier detection took it out for a while.
+	Ejected
+	// Draining: it is being stopped or deregistered; in-flight requests finish.
+	Draining
+)
+
+// String lists the reasons, for the admin API.
+func (r Reason) String() string {
+	if r == 0 {
+		return "ready"
+	}
+	var out string
+	for _, n := range []struct {
+		r    Reason
+		name string
+	}{{Manual, "disabled"}, {Unhealthy, "unhealthy"}, {Ejected, "ejected"}, {Draining, "draining"}} {
+		if r&n.r != 0 {
+			if out != "" {
+				out += ","
+			}
+			out += n.name
+		}
+	}
+	return out
+}
+
+// Ready reports whether the endpoint may receive new requests.
+func (s *State) Ready() bool { return s.down.Load() == 0 }
+
+// Down reports the reasons the endpoint is out of rotation (0 when ready).
+func (s *State) Down() Reason { return Reason(s.down.Load()) }
+
+// SetReady sets or clears the Manual reason. It reports whether readiness
+// changed.
+func (s *State) SetReady(ready bool) bool { return s.SetDown(Manual, !ready) }
+
+// SetDown sets or clears one reason. It reports whether the endpoint's
+// readiness changed; a change makes every pool holding the endpoint rebuild
+// its snapshot.
+func (s *State) SetDown(r Reason, down bool) bool {
+	for {
+		old := s.down.Load()
+		nw := old &^ uint32(r)
+		if down {
+			nw = old | uint32(r)
+		}
+		if nw == old {
+			return false
+		}
+		if !s.down.CompareAndSwap(old, nw) {
+			continue
+		}
+		if (old == 0) == (nw == 0) {
+			return false
+		}
+		break
 	}
 	s.watchMu.Lock()
 	pools := append([]*Pool(nil), s.watchers...)

@@ -114,3 +114,31 @@ func TestSetReadyReportsChange(t *testing.T) {
 		t.Fatal("SetReady(false) did not take")
 	}
 }
+
+func TestReasonsCombine(t *testing.T) {
+	st := NewStates(0)
+	s := st.Ref("127.0.0.1:1")
+	if !s.Ready() || s.Down().String() != "ready" {
+		t.Fatal("new state must be ready")
+	}
+	if !s.SetDown(Unhealthy, true) {
+		t.Fatal("first reason must change readiness")
+	}
+	if s.SetDown(Ejected, true) {
+		t.Fatal("a second reason must not report a change")
+	}
+	if s.SetDown(Unhealthy, false) || s.Ready() {
+		t.Fatal("clearing one reason must not make an ejected endpoint ready")
+	}
+	if got := s.Down().String(); got != "ejected" {
+		t.Errorf("reasons = %q", got)
+	}
+	if !s.SetDown(Ejected, false) || !s.Ready() {
+		t.Fatal("clearing the last reason must make it ready")
+	}
+	s.SetReady(false)
+	s.SetDown(Draining, true)
+	if got := s.Down().String(); got != "disabled,draining" {
+		t.Errorf("reasons = %q", got)
+	}
+}
