@@ -106,6 +106,15 @@ func Open(opts Options) (*Registry, error) {
 	return r, nil
 }
 
+// closedErr reports ErrClosed once Close ran, before the closed client would
+// answer with a transport error.
+func (r *Registry) closedErr() error {
+	if r.ctx.Err() != nil {
+		return registry.ErrClosed
+	}
+	return nil
+}
+
 func (r *Registry) servicesPrefix() string { return r.prefix + "/services/" }
 
 func (r *Registry) instancesPrefix(service string) string {
@@ -141,6 +150,9 @@ func leaseSeconds(ttl time.Duration) int64 {
 // Register stores the instance under a fresh lease of its TTL. Replacing an
 // instance with the same ID revokes the lease it had.
 func (r *Registry) Register(ctx context.Context, inst registry.Instance) (registry.Instance, error) {
+	if err := r.closedErr(); err != nil {
+		return registry.Instance{}, err
+	}
 	inst, err := registry.Prepare(inst)
 	if err != nil {
 		return registry.Instance{}, fmt.Errorf("registering instance: %w", err)
@@ -187,6 +199,9 @@ func (r *Registry) revoke(id clientv3.LeaseID) {
 
 // Deregister deletes the instance's key and revokes its lease.
 func (r *Registry) Deregister(ctx context.Context, service, id string) error {
+	if err := r.closedErr(); err != nil {
+		return err
+	}
 	resp, err := r.cli.Delete(ctx, r.key(service, id), clientv3.WithPrevKV())
 	if err != nil {
 		return fmt.Errorf("deregistering %s/%s: %w", service, id, err)
@@ -202,6 +217,9 @@ func (r *Registry) Deregister(ctx context.Context, service, id string) error {
 
 // Heartbeat renews the instance's lease once.
 func (r *Registry) Heartbeat(ctx context.Context, service, id string) (registry.Instance, error) {
+	if err := r.closedErr(); err != nil {
+		return registry.Instance{}, err
+	}
 	resp, err := r.cli.Get(ctx, r.key(service, id))
 	if err != nil {
 		return registry.Instance{}, fmt.Errorf("heartbeat for %s/%s: %w", service, id, err)
@@ -231,6 +249,9 @@ func (r *Registry) Heartbeat(ctx context.Context, service, id string) (registry.
 
 // List returns the service's instances sorted by ID.
 func (r *Registry) List(ctx context.Context, service string) ([]registry.Instance, error) {
+	if err := r.closedErr(); err != nil {
+		return nil, err
+	}
 	insts, _, err := r.load(ctx, service)
 	if err != nil {
 		return nil, err
@@ -267,6 +288,9 @@ func sorted(m map[string]registry.Instance) []registry.Instance {
 
 // Services lists the services that have at least one instance key.
 func (r *Registry) Services(ctx context.Context) ([]string, error) {
+	if err := r.closedErr(); err != nil {
+		return nil, err
+	}
 	resp, err := r.cli.Get(ctx, r.servicesPrefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, fmt.Errorf("listing services: %w", err)

@@ -140,3 +140,21 @@ func testHeartbeat(t *testing.T, endpoint string) {
 		t.Errorf("instance lost despite heartbeats: %v", got)
 	}
 }
+
+func TestClosedRegistryRefusesCalls(t *testing.T) {
+	// No server needed: Close must answer before any network call.
+	r, err := Open(Options{Endpoints: []string{"http://127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := r.Register(ctx, registry.Instance{Service: "web", Address: "127.0.0.1:1"}); !errors.Is(err, registry.ErrClosed) {
+		t.Errorf("Register after Close: %v, want ErrClosed", err)
+	}
+	if _, err := r.Watch(ctx, "web"); !errors.Is(err, registry.ErrClosed) {
+		t.Errorf("Watch after Close: %v, want ErrClosed", err)
+	}
+}
