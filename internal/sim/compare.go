@@ -181,7 +181,11 @@ func WriteBar(w io.Writer, b Bar) {
 			r.BaseExcess, r.BaseExcessBy, ratio, r.BaseCost/3600, r.BaseCostBy)
 	}
 	yes := map[bool]string{true: "MET", false: "missed"}
-	fmt.Fprintf(w, "≥50%% fewer violations at equal cost: best ratio %.2f → %s\n", b.BestViolRatio, yes[b.ViolMet])
+	if math.IsNaN(b.BestViolRatio) {
+		fmt.Fprintf(w, "≥50%% fewer violations at equal cost: n/a, no baseline is above the floor at shoal's costs → missed\n")
+	} else {
+		fmt.Fprintf(w, "≥50%% fewer violations at equal cost: best ratio %.2f → %s\n", b.BestViolRatio, yes[b.ViolMet])
+	}
 	fmt.Fprintf(w, "≥25%% less cost at equal violations: best saving %.1f%% → %s\n", 100*b.BestCostSaving, yes[b.CostMet])
 	fmt.Fprintf(w, "within 10%% of oracle's cost at ≤1%% violations: shoal %.1f vs oracle %.1f inst-h (%+.1f%%) → %s\n",
 		b.ShoalCost/3600, b.OracleCost/3600, 100*(b.ShoalCost/b.OracleCost-1), yes[b.OracleMet])

@@ -47,13 +47,14 @@ func DefaultTarget(policy, metric string, m Model) float64 {
 }
 
 // SweepTargets are the targets --sweep tries for a policy: effective
-// setpoints from 40% to 95% of an instance's capacity.
+// setpoints from 40% to 95% of an instance's capacity, denser at the top
+// where the cost/SLO trade-off bends.
 func SweepTargets(policy, metric string, m Model) []float64 {
 	if policy == "static" {
 		return []float64{0}
 	}
 	capacity := DefaultTarget("hpa", metric, m) / 0.7
-	fracs := []float64{0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
+	fracs := []float64{0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95}
 	out := make([]float64, len(fracs))
 	for i, f := range fracs {
 		v := f * capacity
