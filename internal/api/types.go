@@ -60,4 +60,41 @@ type EndpointInfo struct {
 type ServiceDetail struct {
 	ServiceInfo
 	Endpoints []EndpointInfo `json:"endpoints"`
+	// Runtime is set for services Shoal runs as local processes.
+	Runtime *RuntimeInfo `json:"runtime,omitempty"`
+}
+
+// RuntimeInfo describes the local processes Shoal runs for a service.
+type RuntimeInfo struct {
+	Desired     int           `json:"desired"`
+	Failed      int           `json:"failed"`
+	LastError   string        `json:"last_error,omitempty"`
+	ColdStartMS float64       `json:"cold_start_ms"`
+	Processes   []ProcessInfo `json:"processes"`
+}
+
+// ProcessInfo is one local instance.
+type ProcessInfo struct {
+	ID         string    `json:"id"`
+	Address    string    `json:"address"`
+	PID        int       `json:"pid"`
+	State      string    `json:"state"`
+	StartedAt  time.Time `json:"started_at"`
+	ReadyAt    time.Time `json:"ready_at,omitzero"`
+	Restarts   int       `json:"restarts"`
+	LastExit   string    `json:"last_exit,omitempty"`
+	LastExitAt time.Time `json:"last_exit_at,omitzero"`
+}
+
+// LogLine is one line of an instance's output.
+type LogLine struct {
+	Time     time.Time `json:"time"`
+	Instance string    `json:"instance"`
+	Stream   string    `json:"stream"`
+	Text     string    `json:"text"`
+}
+
+// ScaleRequest is the body of PUT /api/services/{s}/scale.
+type ScaleRequest struct {
+	Instances int `json:"instances"`
 }

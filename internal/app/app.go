@@ -20,6 +20,7 @@ import (
 	"github.com/shoal-gw/shoal/internal/api"
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/gateway"
+	"github.com/shoal-gw/shoal/internal/runtime/local"
 	"github.com/shoal-gw/shoal/internal/telemetry"
 )
 
@@ -40,6 +41,7 @@ type App struct {
 	metrics *telemetry.Metrics
 	gw      *gateway.Gateway
 	access  *telemetry.AccessLog
+	rt      *local.Manager
 	public  *gateway.Server
 	admin   *gateway.Server
 	closers []io.Closer
@@ -82,6 +84,9 @@ func New(opts Options) (*App, error) {
 		a.access = telemetry.NewAccessLog(w, 8192)
 	}
 	a.gw = gateway.New(gateway.Options{Metrics: a.metrics, Log: a.log, AccessLog: a.access})
+	if err := checkRuntime(cfg, opts.ConfigPath); err != nil {
+		return nil, err
+	}
 	if err := a.gw.Apply(opts.ConfigPath, &cfg.Dynamic); err != nil {
 		a.gw.Close()
 		return nil, err
@@ -98,6 +103,7 @@ func (a *App) Start(ctx context.Context) error {
 	st := a.cfg.Static
 	adminSrv, err := gateway.Listen([]string{st.Admin.Address}, admin.Handler(a, admin.Options{
 		Token: st.Admin.Token, Gatherer: a.metrics.Registry, Log: a.log,
+		Extra: a.mountRuntimeAPI,
 	}), gateway.ServerOptions{Log: a.log})
 	if err != nil {
 		return fmt.Errorf("admin listener: %w", err)
@@ -114,6 +120,10 @@ func (a *App) Start(ctx context.Context) error {
 	a.admin, a.public = adminSrv, pub
 	a.admin.Start()
 	a.public.Start()
+	// Instances start once the gateway serves, so their endpoints join a
+	// pool that is already taking traffic.
+	a.rt = a.newRuntime(st.StateDir)
+	a.applyRuntime(a.cfg)
 	if err := watchFile(ctx, a.opts.ConfigPath, 200*time.Millisecond, a.log, func() {
 		_ = a.Reload("file")
 	}); err != nil {
@@ -190,10 +200,14 @@ func (a *App) applyLocked(name string, data []byte) error {
 	if diff := config.StaticDiff(a.cfg, cfg); len(diff) > 0 {
 		return &staticChangeError{keys: diff}
 	}
+	if err := checkRuntime(cfg, a.opts.ConfigPath); err != nil {
+		return err
+	}
 	if err := a.gw.Apply(name, &cfg.Dynamic); err != nil {
 		return err
 	}
 	a.cfg, a.source = cfg, data
+	a.applyRuntime(cfg)
 	return nil
 }
 
@@ -238,6 +252,13 @@ func (a *App) Shutdown(ctx context.Context) error {
 		actx, acancel := context.WithTimeout(context.Background(), 2*time.Second)
 		errs = append(errs, a.admin.Shutdown(actx))
 		acancel()
+	}
+	if a.rt != nil {
+		// Instances stop after the listeners drained: requests in flight
+		// through the gateway still had somewhere to go.
+		rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		errs = append(errs, a.rt.Close(rctx))
+		rcancel()
 	}
 	a.gw.Close()
 	a.access.Close()

@@ -25,10 +25,8 @@ func (a *App) ReloadStatus() api.ReloadStatus {
 	return st
 }
 
-func (a *App) Routes() []api.RouteInfo                    { return a.gw.Routes() }
-func (a *App) Services() []api.ServiceInfo                { return a.gw.Services() }
-func (a *App) Service(n string) (api.ServiceDetail, bool) { return a.gw.Service(n) }
-func (a *App) Ready() bool                                { return a.ready.Load() }
+func (a *App) Routes() []api.RouteInfo { return a.gw.Routes() }
+func (a *App) Ready() bool             { return a.ready.Load() }
 
 // errorLines splits an error into one problem per line: config.ErrorList
 // and errors.Join both print one problem per line.

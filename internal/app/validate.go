@@ -20,5 +20,8 @@ func Validate(path string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRuntime(cfg, path); err != nil {
+		return err
+	}
 	return gateway.Check(path, &cfg.Dynamic)
 }

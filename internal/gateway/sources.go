@@ -63,3 +63,7 @@ func (g *Gateway) mergedLocked(service string, static []upstream.Target) []upstr
 	}
 	return out
 }
+
+// States is the per-endpoint state store, for control-side code that must
+// hold an endpoint's state across pool changes (draining) or read its load.
+func (g *Gateway) States() *upstream.States { return g.states }

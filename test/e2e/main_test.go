@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-var shoalBin string
+var shoalBin, echoBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "shoal-e2e-")
@@ -33,6 +33,11 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building shoal:", err)
+		os.Exit(1)
+	}
+	echoBin = filepath.Join(dir, "echo")
+	if out, err := exec.Command("go", "build", "-o", echoBin, "github.com/shoal-gw/shoal/examples/echo").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building examples/echo: %v\n%s", err, out)
 		os.Exit(1)
 	}
 	code := m.Run()
