@@ -259,3 +259,22 @@ func TestClosedStoreRefusesCalls(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// BenchmarkHeartbeat measures one durable heartbeat (one fsync) — the cost
+// that bounds how many TTL instances one gateway can keep.
+func BenchmarkHeartbeat(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{SweepInterval: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	in, err := s.Register(context.Background(), registry.Instance{Service: "web", Address: "127.0.0.1:9001", TTL: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Heartbeat(context.Background(), "web", in.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
