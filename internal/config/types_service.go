@@ -13,6 +13,11 @@ type Service struct {
 	Balancer Balancer `yaml:"balancer"`
 	// Upstream timeouts; unset ones come from defaults.timeouts.
 	Timeouts Timeouts `yaml:"timeouts"`
+	// Active health checks. Optional: without them every instance that is
+	// listed (or started and ready) gets traffic.
+	Health *Health `yaml:"health"`
+	// Passive outlier detection on real traffic. Optional.
+	Outlier *Outlier `yaml:"outlier"`
 	// Start instances as local processes. Optional.
 	Run *Run `yaml:"run"`
 	// Autoscaling bounds and policy for instances Shoal starts. Optional.

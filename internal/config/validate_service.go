@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -37,6 +38,84 @@ func (v *validator) service(s *Service) {
 	if s.Scale != nil {
 		v.scale(s.Scale, p+".scale")
 	}
+	if s.Health != nil {
+		v.health(s.Health, p+".health")
+	}
+	if s.Outlier != nil {
+		v.outlier(s.Outlier, p+".outlier")
+	}
+}
+
+func (v *validator) health(h *Health, p string) {
+	if h.Type == "http" && !strings.HasPrefix(h.Path, "/") {
+		v.errorf(h.Pos.Of("path"), "%s.path: %q must start with /", p, h.Path)
+	}
+	if h.Type != "http" {
+		for _, k := range []string{"path", "expect_status", "host"} {
+			if h.Pos.Has(k) {
+				v.errorf(h.Pos.Of(k), "%s.%s: only http checks use it, not %s", p, k, h.Type)
+			}
+		}
+	}
+	if h.Type != "grpc" && h.Pos.Has("grpc_service") {
+		v.errorf(h.Pos.Of("grpc_service"), "%s.grpc_service: only grpc checks use it", p)
+	}
+	for i, s := range h.ExpectStatus {
+		if _, _, err := ParseStatusRange(s); err != nil {
+			v.errorf(h.Pos.Of(fmt.Sprintf("expect_status[%d]", i)), "%s.expect_status[%d]: %v", p, i, err)
+		}
+	}
+	if h.Interval <= 0 {
+		v.errorf(h.Pos.Of("interval"), "%s.interval: must be positive", p)
+	}
+	if h.Timeout <= 0 || h.Timeout > h.Interval {
+		v.errorf(h.Pos.Of("timeout"), "%s.timeout: %s must be positive and at most interval %s", p, h.Timeout, h.Interval)
+	}
+	if h.Jitter < 0 || h.Jitter > 0.5 {
+		v.errorf(h.Pos.Of("jitter"), "%s.jitter: %g is outside 0 to 0.5", p, h.Jitter)
+	}
+	if h.HealthyThreshold < 1 {
+		v.errorf(h.Pos.Of("healthy_threshold"), "%s.healthy_threshold: must be at least 1", p)
+	}
+	if h.UnhealthyThreshold < 1 {
+		v.errorf(h.Pos.Of("unhealthy_threshold"), "%s.unhealthy_threshold: must be at least 1", p)
+	}
+}
+
+func (v *validator) outlier(o *Outlier, p string) {
+	if o.Consecutive5xx < 0 {
+		v.errorf(o.Pos.Of("consecutive_5xx"), "%s.consecutive_5xx: must not be negative (0 turns the rule off)", p)
+	}
+	if o.ConsecutiveGatewayFailure < 0 {
+		v.errorf(o.Pos.Of("consecutive_gateway_failure"), "%s.consecutive_gateway_failure: must not be negative (0 turns the rule off)", p)
+	}
+	if o.BaseEjectionTime <= 0 {
+		v.errorf(o.Pos.Of("base_ejection_time"), "%s.base_ejection_time: must be positive", p)
+	} else if o.MaxEjectionTime < o.BaseEjectionTime {
+		v.errorf(o.Pos.Of("max_ejection_time"), "%s.max_ejection_time: %s is below base_ejection_time %s", p, o.MaxEjectionTime, o.BaseEjectionTime)
+	}
+	if o.MaxEjectionPercent < 1 || o.MaxEjectionPercent > 100 {
+		v.errorf(o.Pos.Of("max_ejection_percent"), "%s.max_ejection_percent: %d is outside 1 to 100", p, o.MaxEjectionPercent)
+	}
+}
+
+// ParseStatusRange reads "200" or "200-299" into an inclusive range.
+func ParseStatusRange(s string) (lo, hi int, err error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	lo, err = strconv.Atoi(strings.TrimSpace(a))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%q is not a status code or range such as 200-299", s)
+	}
+	hi = lo
+	if isRange {
+		if hi, err = strconv.Atoi(strings.TrimSpace(b)); err != nil {
+			return 0, 0, fmt.Errorf("%q is not a status code or range such as 200-299", s)
+		}
+	}
+	if lo < 100 || hi > 599 || lo > hi {
+		return 0, 0, fmt.Errorf("%q: want codes from 100 to 599, low to high", s)
+	}
+	return lo, hi, nil
 }
 
 func (v *validator) balancer(b *Balancer, p string) {
