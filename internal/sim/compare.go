@@ -47,10 +47,15 @@ func frontier(rs []Result, policy string, viol func(Result) float64) []point {
 }
 
 // violAt is the violation share a frontier reaches at a cost, linearly
-// interpolated; NaN below its cheapest point.
+// interpolated. Below its cheapest point it is that point's share: the
+// policy is then credited with more money than the one it is compared
+// with, which can only flatter it.
 func violAt(f []point, cost float64) float64 {
-	if len(f) == 0 || cost < f[0].cost {
+	if len(f) == 0 {
 		return math.NaN()
+	}
+	if cost < f[0].cost {
+		return f[0].viol
 	}
 	for i := 1; i < len(f); i++ {
 		if cost <= f[i].cost {
@@ -88,6 +93,8 @@ type BarRow struct {
 	BaseExcess, BaseCost float64
 	BaseExcessBy         string
 	BaseCostBy           string
+	// Cheaper: shoal costs less than every baseline sweep point.
+	Cheaper bool
 }
 
 // Bar is the verdict for one trace.
@@ -125,8 +132,9 @@ func Compare(rs []Result) Bar {
 		}
 	}
 	for _, s := range shoal {
-		row := BarRow{Target: s.target, Cost: s.cost, Excess: s.viol, BaseExcess: math.NaN(), BaseCost: math.NaN()}
+		row := BarRow{Target: s.target, Cost: s.cost, Excess: s.viol, BaseExcess: math.NaN(), BaseCost: math.NaN(), Cheaper: true}
 		for _, f := range bases {
+			row.Cheaper = row.Cheaper && s.cost < f[0].cost
 			if v := violAt(f, s.cost); !math.IsNaN(v) && (math.IsNaN(row.BaseExcess) || v < row.BaseExcess) {
 				row.BaseExcess, row.BaseExcessBy = v, f[0].policy
 			}
@@ -170,12 +178,16 @@ func WriteBar(w io.Writer, b Bar) {
 		fmt.Fprintln(w, "bar: needs a sweep with shoal and at least one of hpa, kpa, weekago")
 		return
 	}
-	fmt.Fprintln(w, "\nbar (violations above the service-time floor; baseline = best of hpa/kpa/weekago):")
+	fmt.Fprintln(w, "\nbar (violations above the service-time floor; baseline = best of hpa/kpa/weekago;")
+	fmt.Fprintln(w, "     * = shoal is cheaper than any baseline point, compared with the cheapest):")
 	fmt.Fprintf(w, "%7s %12s %10s %18s %10s %18s\n", "target", "shoal inst-h", "shoal exc%", "base exc% @=cost", "ratio", "base inst-h @=exc")
 	for _, r := range b.Rows {
 		ratio := "-"
 		if r.BaseExcess >= minExcess {
 			ratio = fmt.Sprintf("%.2f", r.Excess/r.BaseExcess)
+		}
+		if r.Cheaper {
+			ratio += "*"
 		}
 		fmt.Fprintf(w, "%7.3g %12.1f %10.4f %10.4f %-7s %10s %10.1f %-7s\n", r.Target, r.Cost/3600, r.Excess,
 			r.BaseExcess, r.BaseExcessBy, ratio, r.BaseCost/3600, r.BaseCostBy)
