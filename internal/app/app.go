@@ -20,6 +20,7 @@ import (
 	"github.com/shoal-gw/shoal/internal/api"
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/gateway"
+	"github.com/shoal-gw/shoal/internal/registry"
 	"github.com/shoal-gw/shoal/internal/runtime/local"
 	"github.com/shoal-gw/shoal/internal/telemetry"
 )
@@ -42,6 +43,9 @@ type App struct {
 	gw      *gateway.Gateway
 	access  *telemetry.AccessLog
 	rt      *local.Manager
+	reg     registry.Registry
+	watches registryWatches
+	health  healthChecks
 	public  *gateway.Server
 	admin   *gateway.Server
 	closers []io.Closer
@@ -101,11 +105,17 @@ func New(opts Options) (*App, error) {
 // up only after the admin one, so a port clash on either fails cleanly.
 func (a *App) Start(ctx context.Context) error {
 	st := a.cfg.Static
+	reg, err := a.openRegistry(st)
+	if err != nil {
+		return err
+	}
+	a.reg = reg
 	adminSrv, err := gateway.Listen([]string{st.Admin.Address}, admin.Handler(a, admin.Options{
 		Token: st.Admin.Token, Gatherer: a.metrics.Registry, Log: a.log,
-		Extra: a.mountRuntimeAPI,
+		Extra: a.mountAPI,
 	}), gateway.ServerOptions{Log: a.log})
 	if err != nil {
+		_ = a.reg.Close()
 		return fmt.Errorf("admin listener: %w", err)
 	}
 	pub, err := gateway.Listen(st.Listen, a.gw, gateway.ServerOptions{
@@ -115,6 +125,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	if err != nil {
 		_ = adminSrv.Shutdown(context.Background())
+		_ = a.reg.Close()
 		return err
 	}
 	a.admin, a.public = adminSrv, pub
@@ -124,6 +135,8 @@ func (a *App) Start(ctx context.Context) error {
 	// pool that is already taking traffic.
 	a.rt = a.newRuntime(st.StateDir)
 	a.applyRuntime(a.cfg)
+	a.syncRegistry(a.cfg)
+	a.syncHealth(a.cfg)
 	if err := watchFile(ctx, a.opts.ConfigPath, 200*time.Millisecond, a.log, func() {
 		_ = a.Reload("file")
 	}); err != nil {
@@ -208,6 +221,8 @@ func (a *App) applyLocked(name string, data []byte) error {
 	}
 	a.cfg, a.source = cfg, data
 	a.applyRuntime(cfg)
+	a.syncRegistry(cfg)
+	a.syncHealth(cfg)
 	return nil
 }
 
@@ -260,6 +275,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 		errs = append(errs, a.rt.Close(rctx))
 		rcancel()
 	}
+	errs = append(errs, a.stopRegistry())
+	a.stopHealth()
 	a.gw.Close()
 	a.access.Close()
 	for _, c := range a.closers {

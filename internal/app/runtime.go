@@ -26,9 +26,7 @@ func (a *App) newRuntime(stateDir string) *local.Manager {
 			for i, addr := range ready {
 				ts[i] = upstream.Target{Address: addr}
 			}
-			if err := a.gw.SetSourceTargets(svc, runtimeSource, ts); err != nil {
-				a.log.Error("updating endpoints from the runtime", "service", svc, "err", err)
-			}
+			a.setTargets(svc, runtimeSource, ts)
 		},
 		// Hold the endpoint's state while it leaves the pool, so the drain
 		// below still sees its in-flight count.

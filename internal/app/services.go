@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-gw/shoal/internal/admin"
 	"github.com/shoal-gw/shoal/internal/api"
+	"github.com/shoal-gw/shoal/internal/registry"
 	"github.com/shoal-gw/shoal/internal/runtime/local"
 )
 
@@ -69,8 +70,9 @@ func (a *App) overlay(s *api.ServiceInfo) {
 	s.Instances.Draining += st.Draining
 }
 
-// mountRuntimeAPI adds the runtime's admin endpoints.
-func (a *App) mountRuntimeAPI(mux *http.ServeMux) {
+// mountAPI adds the registry's and the runtime's admin endpoints.
+func (a *App) mountAPI(mux *http.ServeMux) {
+	registry.Mount(mux, a.reg, a.log.With("component", "registry"))
 	mux.HandleFunc("PUT /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("POST /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("GET /api/services/{service}/logs", a.logsHandler)

@@ -34,6 +34,25 @@ type Static struct {
 	ReadHeaderTimeout Duration `yaml:"read_header_timeout" default:"10s"`
 	// How long an idle keep-alive client connection stays open.
 	IdleTimeout Duration `yaml:"idle_timeout" default:"120s"`
+	// Where self-registered instances are kept.
+	Registry Registry `yaml:"registry"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Registry chooses the store of instances that register themselves through
+// the admin API (POST /api/services/NAME/instances).
+type Registry struct {
+	// memory: kept by this gateway, durable on disk under state_dir (a
+	// restart, even after kill -9, loses nothing). etcd: shared by every
+	// gateway that points at the same etcd cluster.
+	Backend string `yaml:"backend" default:"memory" enum:"memory,etcd"`
+	// etcd client endpoints (http://127.0.0.1:2379 ...). Required by the etcd backend.
+	Endpoints []string `yaml:"endpoints"`
+	// Key prefix in etcd.
+	Prefix string `yaml:"prefix" default:"/shoal"`
+	// Time to wait for etcd when connecting and for each request.
+	DialTimeout Duration `yaml:"dial_timeout" default:"5s"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -43,7 +43,7 @@ func (v *validator) static(s *Static) {
 	} else if !isLoopback(ad.Address) && ad.Token == "" {
 		v.errorf(ad.Pos.Of("address"), "admin.address: %q accepts non-local clients, so admin.token is required (or use a loopback address such as 127.0.0.1:9901)", ad.Address)
 	}
-	if line, clash := seen[ad.Address]; clash {
+	if line, clash := seen[ad.Address]; clash && !strings.HasSuffix(ad.Address, ":0") {
 		v.errorf(ad.Pos.Of("address"), "admin.address: %q is also a listen address (line %d)", ad.Address, line)
 	}
 	if strings.TrimSpace(s.StateDir) == "" {
@@ -51,6 +51,21 @@ func (v *validator) static(s *Static) {
 	}
 	if strings.TrimSpace(s.AccessLog.Path) == "" {
 		v.errorf(s.AccessLog.Pos.Of("path"), "access_log.path: must not be empty (use \"-\" for standard output)")
+	}
+	r := &s.Registry
+	if r.Backend == "etcd" && len(r.Endpoints) == 0 {
+		v.errorf(r.Pos.Of("backend"), "registry: the etcd backend needs endpoints (such as [http://127.0.0.1:2379])")
+	}
+	if r.Backend != "etcd" && r.Pos.Has("endpoints") {
+		v.errorf(r.Pos.Of("endpoints"), "registry.endpoints: only the etcd backend uses endpoints")
+	}
+	for i, e := range r.Endpoints {
+		if err := checkEndpointURL(e); err != nil {
+			v.errorf(r.Pos.Of(fmt.Sprintf("endpoints[%d]", i)), "registry.endpoints[%d]: %v", i, err)
+		}
+	}
+	if r.DialTimeout <= 0 {
+		v.errorf(r.Pos.Of("dial_timeout"), "registry.dial_timeout: must be positive")
 	}
 }
 

@@ -124,6 +124,7 @@ func (g *Gateway) compile(file string, d *config.Dynamic) (*plan, error) {
 		h := &service{
 			backend:        b,
 			requestTimeout: pick(sc.Timeouts.Request.D(), d.Defaults.Timeouts.Request.D(), 0),
+			observer:       g.observerFor(name),
 			noEndpoint:     g.metrics.GatewayError("no_endpoint"),
 		}
 		for k := proxy.ErrConnect; k < proxy.ErrClientGone; k++ {

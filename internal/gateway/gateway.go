@@ -41,6 +41,8 @@ type Gateway struct {
 	services map[string]*backend
 	static   map[string][]upstream.Target            // config endpoints per service
 	dynamic  map[string]map[string][]upstream.Target // service → source → endpoints
+	// observers outlive reloads and backends: keyed by service name.
+	observers map[string]*observerSlot
 }
 
 // snapshot is one compiled config. It is never modified once published.

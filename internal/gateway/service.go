@@ -33,6 +33,7 @@ func (b *backend) close() {
 type service struct {
 	*backend
 	requestTimeout time.Duration
+	observer       *observerSlot
 	noEndpoint     prometheus.Counter
 	errCounters    [proxy.ErrClientGone + 1]prometheus.Counter
 }
@@ -66,15 +67,22 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ok = true
 		return
 	}
+	obs := s.observer.load()
 	if rec.errKind != proxy.ErrNone {
 		if c := s.errCounters[rec.errKind]; c != nil {
 			c.Inc()
 		}
 		// A client that gave up says nothing about the endpoint.
 		ok = rec.errKind == proxy.ErrClientGone
+		if obs != nil && !ok {
+			obs.Observe(ep.Address(), rec.errKind, 0)
+		}
 		return
 	}
 	ok = rec.code() < 500
+	if obs != nil {
+		obs.Observe(ep.Address(), proxy.ErrNone, rec.code())
+	}
 }
 
 // readWrite sends safe methods to one service and the rest to another

@@ -67,3 +67,19 @@ func (g *Gateway) mergedLocked(service string, static []upstream.Target) []upstr
 // States is the per-endpoint state store, for control-side code that must
 // hold an endpoint's state across pool changes (draining) or read its load.
 func (g *Gateway) States() *upstream.States { return g.states }
+
+// EndpointAddrs lists the addresses of a service's endpoints, ready or not.
+func (g *Gateway) EndpointAddrs(service string) []string {
+	g.mu.Lock()
+	b := g.services[service]
+	g.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	eps := b.pool.Endpoints()
+	out := make([]string, len(eps))
+	for i, ep := range eps {
+		out[i] = ep.Address()
+	}
+	return out
+}
