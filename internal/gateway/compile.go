@@ -145,7 +145,7 @@ func (g *Gateway) compile(file string, d *config.Dynamic) (*plan, error) {
 			fail(rc.Match.Pos.Line, "route %q: %v", name, err)
 			continue
 		}
-		h, svcLabel, err := g.routeHandler(name, rc, handlers)
+		h, svcLabel, err := g.routeHandler(name, rc, d, handlers)
 		if err != nil {
 			fail(rc.Pos.Line, "route %q: %v", name, err)
 			continue
@@ -176,7 +176,7 @@ func (p *plan) discard() {
 	}
 }
 
-func (g *Gateway) routeHandler(name string, rc *config.Route, svcs map[string]*service) (http.Handler, string, error) {
+func (g *Gateway) routeHandler(name string, rc *config.Route, d *config.Dynamic, svcs map[string]*service) (http.Handler, string, error) {
 	svc := func(n string) (http.Handler, error) {
 		if h, ok := svcs[n]; ok {
 			return h, nil
@@ -208,6 +208,9 @@ func (g *Gateway) routeHandler(name string, rc *config.Route, svcs map[string]*s
 	}
 	h, err := wrapModifiers(terminal, rc)
 	if err != nil {
+		return nil, "", err
+	}
+	if h, err = g.wrapPolicies(h, name, rc, d); err != nil {
 		return nil, "", err
 	}
 	return &routeHandler{name: name, service: label, metrics: g.metrics.Route(name, label), access: g.access, next: h}, label, nil
