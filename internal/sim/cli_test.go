@@ -71,9 +71,28 @@ func TestCLIJSONOneObject(t *testing.T) {
 	if obj["policy"] != "hpa" {
 		t.Errorf("policy = %v", obj["policy"])
 	}
+	if obj["peak_instances"].(float64) != 20 || obj["gap_buckets"].(float64) != 0 {
+		t.Errorf("peak_instances %v, gap_buckets %v; want 20, 0", obj["peak_instances"], obj["gap_buckets"])
+	}
 	again, _, _ := runCLI(t, "--trace", tr, "--bucket", "60s", "--policy", "hpa", "--json", "--cold-start", "30s", "--seed", "3")
 	if again != out {
 		t.Error("two identical invocations printed different JSON")
+	}
+}
+
+func TestCLICountsGaps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gappy.csv")
+	os.WriteFile(path, []byte("t_seconds,requests\n0,600\n60,600\n240,900\n300,600\n"), 0o644)
+	out, errOut, code := runCLI(t, "--trace", path, "--policy", "static", "--json", "--peak-instances", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); err != nil {
+		t.Fatal(err)
+	}
+	if obj["gap_buckets"].(float64) != 2 || obj["seconds"].(float64) != 360 {
+		t.Errorf("gap_buckets %v over %v s, want 2 over 360 s", obj["gap_buckets"], obj["seconds"])
 	}
 }
 
