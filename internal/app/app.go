@@ -46,6 +46,7 @@ type App struct {
 	reg     registry.Registry
 	watches registryWatches
 	health  healthChecks
+	dns     dnsWatches
 	public  *gateway.Server
 	admin   *gateway.Server
 	closers []io.Closer
@@ -136,6 +137,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.rt = a.newRuntime(st.StateDir)
 	a.applyRuntime(a.cfg)
 	a.syncRegistry(a.cfg)
+	a.syncDNS(a.cfg)
 	a.syncHealth(a.cfg)
 	if err := watchFile(ctx, a.opts.ConfigPath, 200*time.Millisecond, a.log, func() {
 		_ = a.Reload("file")
@@ -222,6 +224,7 @@ func (a *App) applyLocked(name string, data []byte) error {
 	a.cfg, a.source = cfg, data
 	a.applyRuntime(cfg)
 	a.syncRegistry(cfg)
+	a.syncDNS(cfg)
 	a.syncHealth(cfg)
 	return nil
 }
@@ -276,6 +279,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		rcancel()
 	}
 	errs = append(errs, a.stopRegistry())
+	a.stopDNS()
 	a.stopHealth()
 	a.gw.Close()
 	a.access.Close()

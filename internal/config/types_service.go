@@ -13,6 +13,8 @@ type Service struct {
 	Balancer Balancer `yaml:"balancer"`
 	// Upstream timeouts; unset ones come from defaults.timeouts.
 	Timeouts Timeouts `yaml:"timeouts"`
+	// Instances found by DNS, re-resolved periodically. Optional.
+	DNS *DNS `yaml:"dns"`
 	// Active health checks. Optional: without them every instance that is
 	// listed (or started and ready) gets traffic.
 	Health *Health `yaml:"health"`
@@ -141,6 +143,19 @@ type Scale struct {
 	ColdStart Duration `yaml:"cold_start" default:"30s"`
 	// How long the last instance stays after traffic stops, when min is 0.
 	ScaleToZeroGrace Duration `yaml:"scale_to_zero_grace" default:"30s"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// DNS finds a service's instances by name. A host:port name gives one
+// instance per A/AAAA address; an SRV name (_service._proto.domain) gives
+// its targets and ports.
+type DNS struct {
+	// Names to resolve: "api.internal:8080" or "_api._tcp.internal".
+	Names []string `yaml:"names" required:"true"`
+	// Time between two resolutions. If a lookup fails the previous
+	// addresses are kept.
+	Interval Duration `yaml:"interval" default:"30s"`
 
 	Pos Pos `yaml:"-"`
 }

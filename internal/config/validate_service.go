@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -40,6 +41,9 @@ func (v *validator) service(s *Service) {
 	}
 	if s.Health != nil {
 		v.health(s.Health, p+".health")
+	}
+	if s.DNS != nil {
+		v.dns(s.DNS, p+".dns")
 	}
 	if s.Outlier != nil {
 		v.outlier(s.Outlier, p+".outlier")
@@ -189,5 +193,22 @@ func (v *validator) scale(s *Scale, p string) {
 	}
 	if s.Policy == "static" && s.Pos.Has("target") {
 		v.errorf(s.Pos.Of("target"), "%s.target: policy static keeps max instances and has no target", p)
+	}
+}
+
+func (v *validator) dns(d *DNS, p string) {
+	if d.Pos.Has("names") && len(d.Names) == 0 {
+		v.errorf(d.Pos.Of("names"), "%s.names: at least one name is needed", p)
+	}
+	for i, n := range d.Names {
+		if strings.HasPrefix(n, "_") {
+			continue
+		}
+		if err := checkAddress(n); err != nil {
+			v.errorf(d.Pos.Of(fmt.Sprintf("names[%d]", i)), "%s.names[%d]: %q: want host:port or an SRV name such as _api._tcp.example.com (%v)", p, i, n, err)
+		}
+	}
+	if d.Interval.D() < time.Second {
+		v.errorf(d.Pos.Of("interval"), "%s.interval: %s is too short; at least 1s", p, d.Interval)
 	}
 }
