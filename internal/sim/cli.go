@@ -2,7 +2,6 @@ package sim
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -92,12 +91,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return genMain(args[1:], stdout, stderr)
 	}
 	fs, c := newFlagSet(stderr)
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
-		}
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -113,6 +112,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// wantsHelp reports a -h/--help among the flags, so that help goes to
+// stdout with exit 0 (the flag package would print it to stderr).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--h", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
 }
 
 func (c *cliFlags) policies() ([]string, error) {

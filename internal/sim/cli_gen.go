@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,12 +41,12 @@ func genMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), genUsage, b.String())
 		fs.PrintDefaults()
 	}
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
-		}
 		return 2
 	}
 	g, ok := presets[*preset]

@@ -31,9 +31,12 @@ var contractFields = []string{"policy", "requests", "slo_violation_pct", "instan
 	"scaling_actions", "cold_starts", "under_provisioned_time_pct", "over_provisioned_time_pct"}
 
 func TestCLIHelpAndUsageErrors(t *testing.T) {
-	out, _, code := runCLI(t, "--help")
-	if code != 0 {
-		t.Fatalf("--help exit %d", code)
+	out, errOut, code := runCLI(t, "--help")
+	if code != 0 || errOut != "" {
+		t.Fatalf("--help exit %d, stderr %q", code, errOut)
+	}
+	if strings.Count(out, "usage: shoal sim") != 1 {
+		t.Errorf("--help printed the usage %d times", strings.Count(out, "usage: shoal sim"))
 	}
 	for _, want := range []string{"--trace", "-cold-start", "-seed", "-sweep", "-peak-instances", "t_seconds,requests"} {
 		if !strings.Contains(out, want) {
