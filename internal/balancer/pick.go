@@ -6,10 +6,11 @@ import (
 	"github.com/shoal-gw/shoal/internal/upstream"
 )
 
-// usable reports whether e may take this request: ready now (readiness can
-// flip between a snapshot rebuild and this pick) and not already tried.
+// usable reports whether e may take this request: routable now (readiness
+// can flip between a snapshot rebuild and this pick; panic mode routes to
+// unhealthy endpoints too) and not already tried.
 func usable(e *upstream.Endpoint, exclude []*upstream.Endpoint) bool {
-	return e.Ready() && (len(exclude) == 0 || !e.In(exclude))
+	return e.Routable() && (len(exclude) == 0 || !e.In(exclude))
 }
 
 // scanFrom returns the first usable endpoint at or after start, wrapping.

@@ -18,6 +18,12 @@ type Service struct {
 	// Active health checks. Optional: without them every instance that is
 	// listed (or started and ready) gets traffic.
 	Health *Health `yaml:"health"`
+	// Panic threshold in percent, as in Envoy: when fewer than this share of
+	// the instances are healthy, health verdicts are ignored and load
+	// spreads over every instance that is not draining, so the survivors
+	// are not overwhelmed and a broken check cannot take the service down.
+	// 0 turns panic mode off.
+	PanicThreshold float64 `yaml:"panic_threshold" default:"50"`
 	// Passive outlier detection on real traffic. Optional.
 	Outlier *Outlier `yaml:"outlier"`
 	// Start instances as local processes. Optional.

@@ -33,6 +33,9 @@ func (v *validator) service(s *Service) {
 		}
 	}
 	v.balancer(&s.Balancer, p+".balancer")
+	if s.PanicThreshold < 0 || s.PanicThreshold > 100 {
+		v.errorf(s.Pos.Of("panic_threshold"), "%s.panic_threshold: %g is outside 0 to 100", p, s.PanicThreshold)
+	}
 	if s.Run != nil {
 		v.run(s.Run, p+".run")
 	}

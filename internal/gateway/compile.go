@@ -42,6 +42,7 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 				b.policy = d.Services[name].Balancer.Policy
 			}
 		}
+		b.pool.SetPanicThreshold(d.Services[name].PanicThreshold)
 		// Targets were validated while compiling, so Update cannot fail
 		// here except on a closed pool, which compile never hands out.
 		if err := b.pool.Update(g.mergedLocked(name, p.targets[name])); err != nil {

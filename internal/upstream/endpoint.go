@@ -28,6 +28,21 @@ type Endpoint struct {
 	*State
 	url    *url.URL
 	weight int
+	pool   *Pool
+}
+
+// hardReasons keep an endpoint out even in panic mode: it is being stopped
+// or an operator took it out.
+const hardReasons = Draining | Manual
+
+// Routable reports whether the endpoint may take a request now: it is
+// ready, or its pool is in panic mode and only health verdicts (not a drain
+// or an operator) keep it out.
+func (e *Endpoint) Routable() bool {
+	if e.Ready() {
+		return true
+	}
+	return e.pool != nil && e.pool.panicking.Load() && e.Down()&hardReasons == 0
 }
 
 // URL is the endpoint's scheme and host, ready for httputil.ProxyRequest.SetURL.

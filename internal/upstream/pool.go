@@ -41,7 +41,26 @@ type Pool struct {
 	factory BalancerFactory
 	eps     []*Endpoint // current endpoints, in Update order
 	closed  bool
+
+	// Panic mode (Envoy's healthy panic threshold): when fewer than
+	// panicPct percent of the endpoints are ready, health verdicts are
+	// ignored and load spreads over every endpoint that is not draining or
+	// disabled, so that the few survivors are not overwhelmed and a broken
+	// health check cannot take a whole service down.
+	panicPct  atomic.Uint32 // percent × 100; 0 disables
+	panicking atomic.Bool
 }
+
+// SetPanicThreshold sets the panic threshold in percent (0 disables).
+func (p *Pool) SetPanicThreshold(percent float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.panicPct.Store(uint32(percent * 100))
+	p.rebuildLocked()
+}
+
+// Panicking reports whether the pool is in panic mode.
+func (p *Pool) Panicking() bool { return p.panicking.Load() }
 
 // NewPool makes an empty pool for service name. factory builds the balancer
 // for each snapshot (see balancer.New).
@@ -74,7 +93,7 @@ func (p *Pool) Update(targets []Target) error {
 			return fmt.Errorf("service %s: endpoint %s listed twice", p.name, addr)
 		}
 		seen[addr] = true
-		list = append(list, parsed{addr: addr, t: t, ep: &Endpoint{url: u, weight: weightOf(t)}})
+		list = append(list, parsed{addr: addr, t: t, ep: &Endpoint{url: u, weight: weightOf(t), pool: p}})
 	}
 
 	p.mu.Lock()
@@ -170,9 +189,24 @@ func (p *Pool) unlock() {
 
 func (p *Pool) rebuildLocked() {
 	ready := make([]*Endpoint, 0, len(p.eps))
+	eligible := 0
 	for _, e := range p.eps {
 		if e.Ready() {
 			ready = append(ready, e)
+		}
+		if e.Down()&hardReasons == 0 {
+			eligible++
+		}
+	}
+	pct := float64(p.panicPct.Load()) / 100
+	panicking := pct > 0 && eligible > 0 && float64(len(ready))*100 < pct*float64(eligible)
+	p.panicking.Store(panicking)
+	if panicking {
+		ready = ready[:0]
+		for _, e := range p.eps {
+			if e.Down()&hardReasons == 0 {
+				ready = append(ready, e)
+			}
 		}
 	}
 	s := &snapshot{all: p.eps, ready: ready}
@@ -211,7 +245,12 @@ func (p *Pool) PickExcluding(r *http.Request, tried []*Endpoint) *Endpoint {
 // Counts reports how many endpoints the pool has and how many are ready.
 func (p *Pool) Counts() (total, ready int) {
 	s := p.snap.Load()
-	return len(s.all), len(s.ready)
+	for _, e := range s.all {
+		if e.Ready() {
+			ready++
+		}
+	}
+	return len(s.all), ready
 }
 
 // Endpoints is the current endpoint list (ready or not) for the admin API.

@@ -14,7 +14,7 @@ type firstUsable []*Endpoint
 
 func (f firstUsable) Pick(_ *http.Request, exclude []*Endpoint) *Endpoint {
 	for _, e := range f {
-		if e.Ready() && !e.In(exclude) {
+		if e.Routable() && !e.In(exclude) {
 			return e
 		}
 	}
@@ -239,5 +239,44 @@ func TestReadinessBurstSettles(t *testing.T) {
 	}
 	if _, ready := p.Counts(); ready != want {
 		t.Fatalf("snapshot has %d ready, endpoints say %d", ready, want)
+	}
+}
+
+func TestPanicModeSpreadsOverUnhealthy(t *testing.T) {
+	s := NewStates(0)
+	p := NewPool("web", s, first)
+	p.SetPanicThreshold(50)
+	mustUpdate(t, p, "10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:80")
+	eps := p.Endpoints()
+	// Two of four unhealthy: 50% ready is not below 50%, no panic.
+	eps[0].SetDown(Unhealthy, true)
+	eps[1].SetDown(Ejected, true)
+	if p.Panicking() {
+		t.Fatal("50% ready must not panic at threshold 50")
+	}
+	if e := p.Pick(nil); e == nil || !e.Ready() {
+		t.Fatalf("outside panic only ready endpoints are picked, got %v", e)
+	}
+	// Three of four unhealthy: panic, every non-draining endpoint is used.
+	eps[2].SetDown(Unhealthy, true)
+	if !p.Panicking() {
+		t.Fatal("25% ready must panic at threshold 50")
+	}
+	if e := p.Pick(nil); e == nil || !e.Same(eps[0]) {
+		t.Fatalf("in panic the first endpoint (unhealthy) is routable, got %v", e)
+	}
+	// A draining endpoint stays out even in panic.
+	eps[0].SetDown(Draining, true)
+	if e := p.Pick(nil); e == nil || e.Same(eps[0]) {
+		t.Fatalf("draining endpoint picked in panic: %v", e)
+	}
+	if total, ready := p.Counts(); total != 4 || ready != 1 {
+		t.Errorf("counts in panic = %d/%d, want 4 total, 1 ready", total, ready)
+	}
+	// Threshold 0 turns panic off: no ready endpoint means nil.
+	p.SetPanicThreshold(0)
+	eps[3].SetDown(Unhealthy, true)
+	if p.Pick(nil) != nil || p.Panicking() {
+		t.Fatal("with panic disabled an all-unhealthy pool must pick nothing")
 	}
 }
