@@ -5,7 +5,7 @@ import "math"
 // Timeline is a run downsampled for plotting: one point per Step seconds,
 // everything in instances so demand, capacity and forecast share an axis.
 type Timeline struct {
-	// MaxPoints bounds the number of points (default 1500).
+	// MaxPoints bounds the number of points (default 1000, about one per pixel).
 	MaxPoints int
 	// From and For restrict the plot to a window of the run (For 0: to the
 	// end); the simulation itself still covers the whole trace.
@@ -31,7 +31,7 @@ type Timeline struct {
 
 func (tl *Timeline) start(seconds int64, m Model, target float64) {
 	if tl.MaxPoints <= 0 {
-		tl.MaxPoints = 1500
+		tl.MaxPoints = 1000
 	}
 	if tl.From < 0 || tl.From >= seconds {
 		tl.From = 0
