@@ -35,6 +35,16 @@ type Route struct {
 	RequestHeaders HeaderOps `yaml:"request_headers"`
 	// Header changes made to the response before it is sent to the client.
 	ResponseHeaders HeaderOps `yaml:"response_headers"`
+	// Time limits for the whole request and for each try.
+	Timeouts RouteTimeouts `yaml:"timeouts"`
+	// Send failed requests again. Optional: without it nothing is retried.
+	Retry *Retry `yaml:"retry"`
+	// Limit on requests in flight on this route. Optional.
+	Bulkhead *Bulkhead `yaml:"bulkhead"`
+	// Answer to send when the service is unavailable. Optional.
+	Fallback *Fallback `yaml:"fallback"`
+	// Injected delays and errors, for chaos testing. Optional.
+	Fault *Fault `yaml:"fault"`
 
 	Pos Pos `yaml:"-"`
 }

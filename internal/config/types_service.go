@@ -26,6 +26,14 @@ type Service struct {
 	PanicThreshold float64 `yaml:"panic_threshold" default:"50"`
 	// Passive outlier detection on real traffic. Optional.
 	Outlier *Outlier `yaml:"outlier"`
+	// Circuit breaker over the whole service. Optional.
+	CircuitBreaker *CircuitBreaker `yaml:"circuit_breaker"`
+	// Circuit breaker for each instance. Optional.
+	EndpointCircuitBreaker *CircuitBreaker `yaml:"endpoint_circuit_breaker"`
+	// Limit on requests in flight to the service. Optional.
+	Bulkhead *Bulkhead `yaml:"bulkhead"`
+	// Cap on retries, as a share of first tries.
+	RetryBudget RetryBudget `yaml:"retry_budget"`
 	// Start instances as local processes. Optional.
 	Run *Run `yaml:"run"`
 	// Autoscaling bounds and policy for instances Shoal starts. Optional.

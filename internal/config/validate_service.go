@@ -51,6 +51,7 @@ func (v *validator) service(s *Service) {
 	if s.Outlier != nil {
 		v.outlier(s.Outlier, p+".outlier")
 	}
+	v.serviceResilience(s, p)
 }
 
 func (v *validator) health(h *Health, p string) {
