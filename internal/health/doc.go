@@ -20,6 +20,8 @@ package health
 // an address's status (and one when a target is first added, carrying the
 // initial status). Calls for one address are never concurrent and arrive in
 // order; calls for different addresses may come from different goroutines.
+// A Sink must not call back into the Checker: Update waits for a removed
+// target's goroutine, which may be inside the Sink.
 type Sink interface {
 	SetHealthy(addr string, healthy bool)
 }

@@ -15,7 +15,6 @@ const (
 	ConnectFailure                // the connection could not be opened
 	Timeout                       // no (complete) answer within the timeout
 	Reset                         // the connection broke mid-request or mid-response
-	numOutcomes
 )
 
 func (o Outcome) String() string {
