@@ -28,6 +28,7 @@ func writeConfig(t *testing.T, path, upstream, extra string) {
 	t.Helper()
 	cfg := fmt.Sprintf(`listen: [127.0.0.1:0]
 admin: 127.0.0.2:0
+state_dir: `+filepath.Join(filepath.Dir(path), "state")+`
 drain_timeout: 5s
 services:
   s: {endpoints: [%s]}
@@ -89,7 +90,7 @@ func TestFileReloadAndRejectedReload(t *testing.T) {
 	}
 
 	// A broken file is reported with its line and changes nothing.
-	if err := os.WriteFile(path, []byte("listen: [127.0.0.1:0]\nadmin: 127.0.0.2:0\nservices: {s: {endpoints: [http://x:1]}}\nroutes: [{servce: s}]\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("listen: [127.0.0.1:0]\nadmin: 127.0.0.2:0\nstate_dir: "+filepath.Join(filepath.Dir(path), "state")+"\nservices: {s: {endpoints: [http://x:1]}}\nroutes: [{servce: s}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { st := a.ReloadStatus(); return st.LastAttempt != nil && !st.LastAttempt.OK })
@@ -103,7 +104,7 @@ func TestFileReloadAndRejectedReload(t *testing.T) {
 
 	// Static settings cannot change by reload; the admin API says which.
 	resp, err := http.Post("http://"+a.AdminAddr()+"/api/config", "application/yaml",
-		strings.NewReader(fmt.Sprintf("listen: [127.0.0.1:1]\nadmin: 127.0.0.2:0\nservices: {s: {endpoints: [%s]}}\nroutes: [{service: s}]\n", a1.URL)))
+		strings.NewReader(fmt.Sprintf("listen: [127.0.0.1:1]\nadmin: 127.0.0.2:0\nstate_dir: "+filepath.Join(filepath.Dir(path), "state")+"\nservices: {s: {endpoints: [%s]}}\nroutes: [{service: s}]\n", a1.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestRunReloadAndDrain(t *testing.T) {
 	listen, adminAddr := freePort(t), freePort(t)
 	path := filepath.Join(t.TempDir(), "shoal.yaml")
 	cfg := func(to string) string {
-		return fmt.Sprintf("listen: [%s]\nadmin: %s\nservices:\n  s: {endpoints: [%s]}\n  slow: {endpoints: [%s]}\nroutes:\n  - {match: {path_prefix: /slow}, service: slow}\n  - {service: s}\n", listen, adminAddr, to, slow.URL)
+		return fmt.Sprintf("listen: [%s]\nadmin: %s\nstate_dir: "+filepath.Join(filepath.Dir(path), "state")+"\nservices:\n  s: {endpoints: [%s]}\n  slow: {endpoints: [%s]}\nroutes:\n  - {match: {path_prefix: /slow}, service: slow}\n  - {service: s}\n", listen, adminAddr, to, slow.URL)
 	}
 	writeFile(t, path, cfg(one.URL))
 	p := start(t, "run", "-c", path)
