@@ -20,6 +20,7 @@ APT_PACKAGES=(
   curl        # reload-under-load: admin API calls and route checks
   nodejs      # reload-under-load: the shared load runner reads vegeta's JSON with node
   redis-server  # rate limiting and caching: shared state tests start a real redis-server
+  redis-server  # rate limiting and caching: shared state tests start a real redis-server
 )
 
 # Go tools, one a line: "binary-name module-path". Versions are pinned in tools/go.mod
