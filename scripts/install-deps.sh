@@ -20,12 +20,15 @@ APT_PACKAGES=(
   curl        # reload-under-load: admin API calls and route checks
   nodejs      # reload-under-load: the shared load runner reads vegeta's JSON with node
   redis-server  # rate limiting and caching: shared state tests start a real redis-server
+  prometheus  # telemetry: a real Prometheus scrapes a running gateway in test/prometheus
 )
 
 # Go tools, one a line: "binary-name module-path". Versions are pinned in tools/go.mod
 # (add one with: cd tools && go get -tool MODULE@VERSION).
 GO_TOOLS=(
   "vegeta github.com/tsenart/vegeta/v12"
+  "h2spec github.com/summerwind/h2spec/cmd/h2spec github.com/summerwind/h2spec"
+  "grpc-interop-client google.golang.org/grpc/interop/client google.golang.org/grpc"
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
@@ -85,9 +88,11 @@ built_version() {
 install_go_tools() {
   command -v go >/dev/null 2>&1 || die "go not found in PATH"
   mkdir -p "$BIN"
-  local entry name module want have
+  local entry name pkg module want have
   for entry in "${GO_TOOLS[@]}"; do
-    read -r name module <<<"$entry"
+    # "name package [module]": the module defaults to the package path.
+    read -r name pkg module <<<"$entry"
+    module=${module:-$pkg}
     want=$(pinned_version "$module") || die "tools/go.mod does not pin $module"
     have=$(built_version "$BIN/$name" "$module")
     if [ "$have" = "$want" ]; then
@@ -95,7 +100,7 @@ install_go_tools() {
       continue
     fi
     log "building $name $want into .bin/"
-    (cd "$ROOT/tools" && GOBIN="$BIN" go install "$module") || die "go install $module failed"
+    (cd "$ROOT/tools" && go build -o "$BIN/$name" "$pkg") || die "go build $pkg failed"
   done
 }
 
