@@ -18,7 +18,8 @@ const registrySource = "registry"
 
 // openRegistry opens the configured store of self-registered instances.
 func (a *App) openRegistry(st config.Static) (registry.Registry, error) {
-	log := a.log.With("component", "registry")
+	// The stores name themselves in their log lines.
+	log := a.log
 	switch st.Registry.Backend {
 	case "etcd":
 		r, err := etcd.Open(etcd.Options{

@@ -101,7 +101,7 @@ func TestPrometheusScrapesRequestCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	startProc(t, prom, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr, "--web.enable-lifecycle=false")
+		"--web.listen-address="+promAddr)
 	waitOK(t, "http://"+promAddr+"/-/ready")
 
 	query := `sum(shoal_http_requests_total{route="api",service="api",code_class="2xx"})`
