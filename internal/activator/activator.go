@@ -67,7 +67,8 @@ type Options struct {
 	// request, so it must be cheap and safe for concurrent use. Required.
 	Capacity func() (ready, perInstance int)
 	// Wake asks for an instance now. It is called once each time the service
-	// goes from "has capacity" to "needs capacity", not per request, outside
+	// goes from "has capacity" to "needs capacity", not per request (and
+	// again every WaitTimeout while the shortage lasts), outside
 	// any lock; it must return quickly (hand off, do not start a process
 	// inline) and may call Notify. Optional.
 	Wake func()
@@ -107,13 +108,18 @@ type Activator struct {
 	page         []byte
 
 	// Hot, read on every request. inFlight counts requests passed on and not
-	// yet finished; queued mirrors the queue length so the fast path can see
-	// "someone is waiting" without the lock.
+	// yet finished; it is written by every request, so it sits alone on its
+	// cache line and does not slow the reads of the fields below. queued
+	// mirrors the queue length so the fast path can see "someone is waiting"
+	// without the lock.
+	_        [64]byte
 	inFlight atomic.Int64
+	_        [56]byte
 	queued   atomic.Int64
 	// wanting is set when Wake has been called and capacity has not been
 	// seen since; it makes Wake once per transition.
-	wanting atomic.Bool
+	wanting  atomic.Bool
+	lastWake atomic.Int64 // unix nanos of the last Wake
 
 	mu      sync.Mutex
 	q       queue
@@ -238,13 +244,24 @@ func (a *Activator) Notify() {
 	}
 }
 
-// needCapacity calls Wake on the transition into "needs capacity".
+// needCapacity calls Wake on the transition into "needs capacity", and
+// again once per WaitTimeout while the shortage lasts: a Wake that came to
+// nothing (the scaler failed, the instance crashed while starting) must not
+// leave the service asleep for good just because no capacity was ever seen.
+// Only the slow path gets here, so reading the clock is affordable.
 func (a *Activator) needCapacity() {
-	if a.wanting.CompareAndSwap(false, true) {
-		a.wakes.Add(1)
-		if a.wake != nil {
-			a.wake()
+	now := time.Now().UnixNano()
+	if !a.wanting.CompareAndSwap(false, true) {
+		last := a.lastWake.Load()
+		if now-last < int64(a.waitTimeout) || !a.lastWake.CompareAndSwap(last, now) {
+			return
 		}
+	} else {
+		a.lastWake.Store(now)
+	}
+	a.wakes.Add(1)
+	if a.wake != nil {
+		a.wake()
 	}
 }
 
