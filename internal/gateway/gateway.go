@@ -43,6 +43,7 @@ type Gateway struct {
 	dynamic  map[string]map[string][]upstream.Target // service → source → endpoints
 	// observers outlive reloads and backends: keyed by service name.
 	observers map[string]*observerSlot
+	resil     resilienceState // breakers, budgets, bulkheads; see resilience_state.go
 }
 
 // snapshot is one compiled config. It is never modified once published.

@@ -20,7 +20,12 @@ type routeMiddleware struct {
 // of DESIGN.md: auth → rate limit → fault injection → cache → idempotency.
 // Each policy package adds its one entry here.
 func (g *Gateway) routeMiddlewares() []routeMiddleware {
-	return []routeMiddleware{}
+	return []routeMiddleware{
+		{name: "fault", build: buildFault},
+		{name: "fallback", build: buildFallback},
+		{name: "bulkhead", build: buildRouteBulkhead},
+		{name: "resilience", build: buildResilience},
+	}
 }
 
 // wrapPolicies applies the route's policies around h, outermost first.

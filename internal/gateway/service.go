@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shoal-gw/shoal/internal/middleware/breaker"
+	"github.com/shoal-gw/shoal/internal/middleware/bulkhead"
+	"github.com/shoal-gw/shoal/internal/middleware/retry"
 	"github.com/shoal-gw/shoal/internal/proxy"
 	"github.com/shoal-gw/shoal/internal/upstream"
 )
@@ -39,50 +42,167 @@ type service struct {
 }
 
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ep := s.pool.Pick(r)
-	if ep == nil {
-		s.noEndpoint.Inc()
-		w.Header().Set("Retry-After", "1")
-		proxy.WriteError(w, http.StatusServiceUnavailable, "no-healthy-endpoint")
-		return
+	pol := policyFrom(r.Context())
+	var sr *svcResilience
+	if pol != nil {
+		sr = pol.services[s.name]
 	}
-	rec := findRecorder(w)
-	if rec != nil {
-		rec.upstream = ep.Address()
-	}
-	if s.requestTimeout > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout)
+	if d := s.deadline(pol, r); d > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
+	if sr != nil && sr.bulkhead != nil {
+		if err := sr.bulkhead.Acquire(r.Context()); err != nil {
+			bulkhead.Reject(w)
+			return
+		}
+		defer sr.bulkhead.Release()
+	}
+	if sr != nil && sr.breaker != nil {
+		if !sr.breaker.Allow() {
+			writeCircuitOpen(w)
+			return
+		}
+		ok := false
+		defer func() { sr.breaker.Done(ok) }()
+		ok = s.serve(w, r, pol, sr)
+		return
+	}
+	s.serve(w, r, pol, sr)
+}
+
+// deadline is the time the whole request may take: the route's timeout or
+// else the service's, shortened by a gRPC client's grpc-timeout.
+func (s *service) deadline(pol *routePolicy, r *http.Request) time.Duration {
+	d := s.requestTimeout
+	if pol != nil && pol.requestTimeout > 0 {
+		d = pol.requestTimeout
+	}
+	if v := r.Header.Get("Grpc-Timeout"); v != "" {
+		if g, ok := parseGRPCTimeout(v); ok && (d <= 0 || g < d) {
+			d = g
+		}
+	}
+	return d
+}
+
+// serve runs the first try and, when the route's policy allows, retries:
+// each to another endpoint when there is one, after a jittered backoff,
+// within the service's retry budget. It reports whether the final answer
+// counts as a success for the service's circuit breaker.
+func (s *service) serve(w http.ResponseWriter, r *http.Request, pol *routePolicy, sr *svcResilience) bool {
+	var rp *retryPolicy
+	if pol != nil && pol.retry != nil && r.Header.Get("Upgrade") == "" && retry.Safe(r, pol.retry.unsafe) {
+		rp = pol.retry
+	}
+	var body []byte
+	if rp != nil {
+		// A shallow copy: each try gets a fresh body without touching the
+		// server's request.
+		r = r.WithContext(r.Context())
+		buf, ok, err := retry.BufferBody(r, rp.maxBody)
+		switch {
+		case err != nil:
+			// The client's body broke before anything was sent.
+			proxy.WriteError(w, http.StatusBadRequest, "request-body-unreadable")
+			return true
+		case !ok:
+			rp = nil // too large to keep: one try only
+		default:
+			body = buf
+		}
+	}
+	if sr != nil {
+		sr.budget.First()
+	}
+	var tried []*upstream.Endpoint
+	for n := 0; ; n++ {
+		ep, eb, open := s.pick(r, tried, sr)
+		if ep == nil {
+			if open {
+				writeCircuitOpen(w)
+				return false
+			}
+			s.noEndpoint.Inc()
+			w.Header().Set("Retry-After", "1")
+			proxy.WriteError(w, http.StatusServiceUnavailable, "no-healthy-endpoint")
+			return false
+		}
+		var decide func(proxy.ErrorKind, int) bool
+		if rp != nil {
+			tried = append(tried, ep)
+			retry.Replay(r, body)
+			if n < rp.attempts {
+				decide = func(kind proxy.ErrorKind, status int) bool {
+					return rp.covers(kind, status) && r.Context().Err() == nil && (sr == nil || sr.budget.TryRetry())
+				}
+			}
+		}
+		tw := newTryWriter(w, decide)
+		ok := s.try(tw, r, ep, eb, pol)
+		if !tw.swallow {
+			return ok
+		}
+		if !sleepCtx(r.Context(), rp.backoff.Delay(n)) {
+			proxy.WriteError(w, http.StatusGatewayTimeout, "upstream-timeout")
+			return false
+		}
+	}
+}
+
+// try forwards one attempt to ep and records its outcome for passive
+// health, the endpoint's breaker and the error counters. It reports
+// whether the endpoint did its job (a client that left counts as yes).
+func (s *service) try(tw *tryWriter, r *http.Request, ep *upstream.Endpoint, eb *breaker.Breaker, pol *routePolicy) (ok bool) {
+	if rec := findRecorder(tw.w); rec != nil {
+		rec.upstream = ep.Address()
+	}
+	if pol != nil && pol.perTry > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), pol.perTry)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	if isGRPC(r) {
+		if dl, ok := r.Context().Deadline(); ok {
+			// Tell the origin how long it has, as gRPC clients do.
+			r = r.Clone(r.Context())
+			r.Header.Set("Grpc-Timeout", formatGRPCTimeout(time.Until(dl)))
+		}
+	}
 	start := time.Now()
 	ep.Acquire()
-	ok := false
 	// Release in a defer: ReverseProxy aborts the handler with a panic when
 	// the client or origin breaks mid-body, and the in-flight count must
 	// still come down.
-	defer func() { ep.Release(time.Since(start), ok) }()
-	s.fwd.Forward(w, r, ep.URL())
-	if rec == nil {
-		ok = true
-		return
-	}
+	defer func() {
+		ep.Release(time.Since(start), ok)
+		if eb != nil {
+			eb.Done(ok)
+		}
+	}()
+	s.fwd.Forward(tw, r, ep.URL())
 	obs := s.observer.load()
-	if rec.errKind != proxy.ErrNone {
-		if c := s.errCounters[rec.errKind]; c != nil {
+	if tw.kind != proxy.ErrNone {
+		if c := s.errCounters[tw.kind]; c != nil {
 			c.Inc()
 		}
 		// A client that gave up says nothing about the endpoint.
-		ok = rec.errKind == proxy.ErrClientGone
+		ok = tw.kind == proxy.ErrClientGone
 		if obs != nil && !ok {
-			obs.Observe(ep.Address(), rec.errKind, 0)
+			obs.Observe(ep.Address(), tw.kind, 0)
 		}
-		return
+		return ok
 	}
-	ok = rec.code() < 500
+	code := tw.status
+	if code == 0 {
+		code = http.StatusOK
+	}
+	ok = code < 500
 	if obs != nil {
-		obs.Observe(ep.Address(), proxy.ErrNone, rec.code())
+		obs.Observe(ep.Address(), proxy.ErrNone, code)
 	}
+	return ok
 }
 
 // readWrite sends safe methods to one service and the rest to another
