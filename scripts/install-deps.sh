@@ -29,6 +29,7 @@ GO_TOOLS=(
   "vegeta github.com/tsenart/vegeta/v12"
   "h2spec github.com/summerwind/h2spec/cmd/h2spec github.com/summerwind/h2spec"
   "grpc-interop-client google.golang.org/grpc/interop/client google.golang.org/grpc"
+  "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server github.com/Shopify/toxiproxy/v2"
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
