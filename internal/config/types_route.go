@@ -35,6 +35,10 @@ type Route struct {
 	RequestHeaders HeaderOps `yaml:"request_headers"`
 	// Header changes made to the response before it is sent to the client.
 	ResponseHeaders HeaderOps `yaml:"response_headers"`
+	// Throttle each client (or API key, user ...) of this route.
+	RateLimit *RateLimit `yaml:"rate_limit"`
+	// Store and reuse responses as HTTP caching rules allow.
+	Cache *RouteCache `yaml:"cache"`
 	// Time limits for the whole request and for each try.
 	Timeouts RouteTimeouts `yaml:"timeouts"`
 	// Send failed requests again. Optional: without it nothing is retried.

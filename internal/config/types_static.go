@@ -103,6 +103,10 @@ type Dynamic struct {
 	// route with methods, then more header conditions; the route written
 	// first breaks remaining ties. docs/routing.md has the details.
 	Routes []*Route `yaml:"routes"`
+	// Redis server shared by gateways (rate limits with store: redis).
+	Redis *Redis `yaml:"redis"`
+	// Memory shared by the routes that cache responses.
+	Cache CacheStore `yaml:"cache"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -17,6 +17,7 @@ func (v *validator) all() {
 		v.service(v.cfg.Dynamic.Services[name])
 	}
 	v.routes(v.cfg.Dynamic.Routes)
+	v.policyStores(&v.cfg.Dynamic)
 }
 
 func (v *validator) static(s *Static) {

@@ -26,6 +26,7 @@ func (v *validator) routes(rs []*Route) {
 		v.match(&r.Match, p+".match")
 		v.action(r, p)
 		v.modifiers(r, p)
+		v.policies(r, p)
 		v.routeResilience(r, p)
 	}
 }

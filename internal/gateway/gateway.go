@@ -44,6 +44,7 @@ type Gateway struct {
 	// observers outlive reloads and backends: keyed by service name.
 	observers map[string]*observerSlot
 	resil     resilienceState // breakers, budgets, bulkheads; see resilience_state.go
+	pol       policyState     // rate limit buckets, Redis client, cache store; see policy_state.go
 }
 
 // snapshot is one compiled config. It is never modified once published.

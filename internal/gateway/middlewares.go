@@ -21,7 +21,9 @@ type routeMiddleware struct {
 // Each policy package adds its one entry here.
 func (g *Gateway) routeMiddlewares() []routeMiddleware {
 	return []routeMiddleware{
+		{name: "rate_limit", build: buildRateLimit},
 		{name: "fault", build: buildFault},
+		{name: "cache", build: buildCache},
 		{name: "fallback", build: buildFallback},
 		{name: "bulkhead", build: buildRouteBulkhead},
 		{name: "resilience", build: buildResilience},

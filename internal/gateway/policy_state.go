@@ -1,0 +1,100 @@
+package gateway
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/middleware/cache"
+	"github.com/shoal-gw/shoal/internal/middleware/ratelimit"
+)
+
+// policyState is the part of the traffic policies (rate limits, cache)
+// that outlives reloads: token buckets, the Redis client, cached
+// responses. It is created on first use, so a gateway without these
+// policies pays nothing.
+type policyState struct {
+	once  sync.Once
+	local *ratelimit.Local
+	cache *cache.Memory
+	stats *cache.Stats
+	rl    *prometheus.CounterVec
+
+	mu        sync.Mutex // guards the Redis fields
+	redisKey  string
+	redis     *redis.Client
+	redisRate *ratelimit.Redis
+}
+
+// policies returns the gateway's policy state, creating it once.
+func (g *Gateway) policies() *policyState {
+	p := &g.pol
+	p.once.Do(func() {
+		p.local = ratelimit.NewLocal(nil)
+		p.cache = cache.NewMemory(64 << 20)
+		p.stats = &cache.Stats{}
+		p.rl = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_ratelimit_decisions_total",
+			Help: "Rate limit decisions by route and outcome (allowed, limited, store_error).",
+		}, []string{"route", "outcome"})
+		g.metrics.Registry.MustRegister(p.rl)
+		for name, v := range map[string]func() int64{
+			"hit": p.stats.Hits.Load, "miss": p.stats.Misses.Load, "stale": p.stats.Stale.Load,
+			"revalidated": p.stats.Revalidated.Load, "coalesced": p.stats.Coalesced.Load,
+			"bypass": p.stats.Bypassed.Load,
+		} {
+			g.metrics.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "shoal_cache_requests_total", Help: "Requests on cached routes by cache outcome.",
+				ConstLabels: prometheus.Labels{"outcome": name},
+			}, func() float64 { return float64(v()) }))
+		}
+		g.metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "shoal_cache_bytes", Help: "Bytes of responses held by the cache.",
+		}, func() float64 { return float64(p.cache.Bytes()) }))
+	})
+	return p
+}
+
+// redisRateStore returns the shared Redis store for rc, making a new client
+// when the address or credentials changed. A replaced client is closed a
+// while later, once no request can still be using it.
+func (g *Gateway) redisRateStore(rc *config.Redis) *ratelimit.Redis {
+	p := g.policies()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := rc.Address + "\x00" + rc.Password + "\x00" + string(rune(rc.DB)) + "\x00" + rc.Timeout.String()
+	if p.redis != nil && p.redisKey == key {
+		return p.redisRate
+	}
+	if old := p.redis; old != nil {
+		time.AfterFunc(time.Minute, func() { _ = old.Close() })
+	}
+	p.redis = ratelimit.NewRedisClient(rc.Address, rc.Password, rc.DB, rc.Timeout.D())
+	p.redisRate = ratelimit.NewRedis(p.redis, ratelimit.RedisOptions{Timeout: rc.Timeout.D()})
+	p.redisKey = key
+	g.log.Info("rate limit store", "redis", rc.Address, "timeout", rc.Timeout.D())
+	return p.redisRate
+}
+
+// PurgeCache drops the cached responses whose key (scheme://host/path?query)
+// starts with prefix; "" drops everything. It returns how many it dropped.
+// The admin API mounts it (see CachePurgeHandler).
+func (g *Gateway) PurgeCache(prefix string) int {
+	return g.policies().cache.Purge(prefix)
+}
+
+// closePolicies releases the Redis client; Gateway.Close calls it.
+func (g *Gateway) closePolicies() {
+	p := &g.pol
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.redis != nil {
+		if err := p.redis.Close(); err != nil {
+			g.log.Debug("closing redis client", slog.Any("error", err))
+		}
+		p.redis = nil
+	}
+}

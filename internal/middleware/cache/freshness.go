@@ -1,0 +1,69 @@
+package cache
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// heuristicStatus lists the status codes that are cacheable by default
+// (RFC 9110 §15.1): without explicit freshness a cache may guess a lifetime.
+var heuristicStatus = [600]bool{200: true, 203: true, 204: true, 300: true, 301: true, 308: true,
+	404: true, 405: true, 410: true, 414: true, 501: true}
+
+// understoodStatus are the statuses this cache knows how to store: every
+// final status except 206 (ranges are not stored) and 304.
+func understoodStatus(code int) bool {
+	return code >= 200 && code < 600 && code != 206 && code != 304
+}
+
+// maxHeuristic caps a heuristic lifetime, as most caches do.
+const maxHeuristic = 24 * time.Hour
+
+// lifetime is the freshness lifetime of a stored response for a shared
+// cache (RFC 9111 §4.2.1).
+func lifetime(e *Entry) time.Duration {
+	cc := e.cc
+	if cc.has("s-maxage") {
+		d, _ := cc.seconds("s-maxage")
+		return d
+	}
+	if cc.has("max-age") {
+		d, _ := cc.seconds("max-age")
+		return d
+	}
+	if exp := e.Header.Values("Expires"); len(exp) > 0 {
+		t, err := http.ParseTime(exp[0])
+		if err != nil || len(exp) > 1 {
+			return 0 // an invalid Expires means "already expired"
+		}
+		return max(0, t.Sub(e.date()))
+	}
+	if lm, err := http.ParseTime(e.Header.Get("Last-Modified")); err == nil && heuristicStatus[e.Status] {
+		if d := e.date().Sub(lm); d > 0 {
+			return min(d/10, maxHeuristic)
+		}
+	}
+	return 0
+}
+
+// date is the origin's Date, or when it is missing or unusable the time
+// the response arrived.
+func (e *Entry) date() time.Time {
+	if t, err := http.ParseTime(e.Header.Get("Date")); err == nil {
+		return t
+	}
+	return e.ResponseTime
+}
+
+// age is the current age of a stored response (RFC 9111 §4.2.3).
+func age(e *Entry, now time.Time) time.Duration {
+	apparent := max(0, e.ResponseTime.Sub(e.date()))
+	var ageValue time.Duration
+	if v, err := strconv.ParseInt(e.Header.Get("Age"), 10, 64); err == nil && v > 0 {
+		ageValue = time.Duration(min(v, 1<<31)) * time.Second
+	}
+	corrected := ageValue + e.ResponseTime.Sub(e.RequestTime)
+	initial := max(apparent, corrected)
+	return initial + now.Sub(e.ResponseTime)
+}

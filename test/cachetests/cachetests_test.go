@@ -1,0 +1,155 @@
+//go:build cachetests
+
+// Package cachetests runs the public HTTP cache-tests suite
+// (https://cache-tests.fyi, npm http-cache-tests@0.4.5) against a Shoal
+// gateway with caching on, in front of the suite's own origin server, and
+// fails when a test that passed in baseline.json no longer passes.
+//
+//	cd test/cachetests && npm ci && go test -tags cachetests .
+//	go test -tags cachetests . -update   # rewrite baseline.json
+package cachetests
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/gateway"
+)
+
+var update = flag.Bool("update", false, "write the results as the new baseline.json")
+
+const suiteDir = "node_modules/http-cache-tests"
+
+func TestCacheTestsSuite(t *testing.T) {
+	if _, err := os.Stat(suiteDir); err != nil {
+		t.Fatalf("the cache-tests suite is not installed (run: cd test/cachetests && npm ci): %v", err)
+	}
+	origin := startOrigin(t)
+	gw := startGateway(t, origin)
+	results := runSuite(t, gw)
+	if err := os.WriteFile("results.json", results, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("baseline.json", results, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	base, err := os.ReadFile("baseline.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range regressions(t, base, results) {
+		t.Errorf("cache-tests %s passed in baseline.json and fails now", id)
+	}
+}
+
+// regressions lists the tests whose result was true in base and is not
+// true in now. A result is true for a pass; anything else (false, an
+// error array, a missing entry) is not a pass.
+func regressions(t *testing.T, base, now []byte) []string {
+	var b, n map[string]any
+	if err := json.Unmarshal(base, &b); err != nil {
+		t.Fatalf("baseline.json: %v", err)
+	}
+	if err := json.Unmarshal(now, &n); err != nil {
+		t.Fatalf("results: %v", err)
+	}
+	var out []string
+	for id, v := range b {
+		if v == true && n[id] != true {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startOrigin runs the suite's origin on a loopback port.
+func startOrigin(t *testing.T) string {
+	port := freePort(t)
+	loop, err := filepath.Abs("force-loopback.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", "--import", loop, "server/server.mjs")
+	cmd.Dir = suiteDir
+	cmd.Env = append(os.Environ(), "npm_config_protocol=http", fmt.Sprintf("npm_config_port=%d", port),
+		"npm_config_pidfile="+filepath.Join(t.TempDir(), "server.pid"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the cache-tests origin (is node installed?): %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cache-tests origin did not listen on %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startGateway serves the origin through a gateway whose only route caches.
+func startGateway(t *testing.T, origin string) string {
+	yaml := fmt.Sprintf(`
+services:
+  origin: {endpoints: ["http://%s"]}
+routes:
+  - match: {path_prefix: /}
+    service: origin
+    cache: {}
+`, origin)
+	cfg, err := config.Parse("cachetests.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gateway.New(gateway.Options{})
+	if err := g.Apply(cfg.File, &cfg.Dynamic); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// runSuite runs the suite's CLI against base and returns its JSON results.
+func runSuite(t *testing.T, base string) []byte {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "--no-warnings", "cli.mjs")
+	cmd.Dir = suiteDir
+	cmd.Env = append(os.Environ(), "npm_config_base="+base, "npm_config_id=", "npm_package_config_id=")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("running the cache-tests CLI: %v", err)
+	}
+	return out.Bytes()
+}
