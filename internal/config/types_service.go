@@ -38,6 +38,11 @@ type Service struct {
 	Run *Run `yaml:"run"`
 	// Autoscaling bounds and policy for instances Shoal starts. Optional.
 	Scale *Scale `yaml:"scale"`
+	// Protocol and TLS towards the instances. Default: HTTP/1.1.
+	Upstream *Upstream `yaml:"upstream"`
+	// Largest request body accepted, in bytes; a bigger one is answered
+	// with 413. 0 means no limit.
+	MaxRequestBody int64 `yaml:"max_request_body"`
 
 	Pos Pos `yaml:"-"`
 }

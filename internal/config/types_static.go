@@ -36,6 +36,21 @@ type Static struct {
 	IdleTimeout Duration `yaml:"idle_timeout" default:"120s"`
 	// Where self-registered instances are kept.
 	Registry Registry `yaml:"registry"`
+	// TLS for every public listener (HTTP/2 through ALPN). Optional.
+	TLS *ListenerTLS `yaml:"tls"`
+	// Also accept HTTP/2 without TLS (prior knowledge) on plain listeners.
+	H2C bool `yaml:"h2c"`
+	// An extra plain-text address that answers every request with a
+	// permanent redirect to https on the same host. Needs tls.
+	RedirectHTTP string `yaml:"redirect_http"`
+	// Networks (or single addresses) of proxies in front of Shoal whose
+	// X-Forwarded-* and Forwarded headers are kept and extended. From any
+	// other client those headers are replaced.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Largest request header block, in bytes.
+	MaxHeaderBytes int `yaml:"max_header_bytes" default:"65536"`
+	// Most concurrent streams per HTTP/2 client connection.
+	MaxConcurrentStreams int `yaml:"max_concurrent_streams" default:"250"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -68,6 +68,7 @@ func (v *validator) static(s *Static) {
 	if r.DialTimeout <= 0 {
 		v.errorf(r.Pos.Of("dial_timeout"), "registry.dial_timeout: must be positive")
 	}
+	v.listenerTLS(s)
 }
 
 // serviceExists reports a route reference to a missing service.

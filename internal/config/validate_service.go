@@ -52,6 +52,7 @@ func (v *validator) service(s *Service) {
 		v.outlier(s.Outlier, p+".outlier")
 	}
 	v.serviceResilience(s, p)
+	v.upstream(s, p)
 }
 
 func (v *validator) health(h *Health, p string) {

@@ -113,11 +113,26 @@ func hashSpec(k *config.HashKey) string {
 	}
 }
 
-func transportOptions(svc config.Timeouts, defaults config.DefaultTimeouts) proxy.TransportOptions {
-	return proxy.TransportOptions{
+// transportOptions maps a service's timeouts and, when given, its
+// upstream block and body limit. The service is optional so older call
+// sites keep compiling; pass it to get protocols and TLS.
+func transportOptions(svc config.Timeouts, defaults config.DefaultTimeouts, sc ...*config.Service) proxy.TransportOptions {
+	o := proxy.TransportOptions{
 		ConnectTimeout:        pick(svc.Connect.D(), defaults.Connect.D()),
 		ResponseHeaderTimeout: pick(svc.ResponseHeader.D(), defaults.ResponseHeader.D()),
 	}
+	if len(sc) == 0 || sc[0] == nil {
+		return o
+	}
+	o.MaxRequestBody = sc[0].MaxRequestBody
+	if u := sc[0].Upstream; u != nil {
+		o.Protocol = u.Protocol
+		o.MaxIdleConnsPerHost = u.MaxIdleConns
+		if t := u.TLS; t != nil {
+			o.TLS = proxy.ClientTLS{CAFile: t.CA, CertFile: t.Cert, KeyFile: t.Key, ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
+		}
+	}
+	return o
 }
 
 // pick returns the first positive duration, or 0 (the package default).

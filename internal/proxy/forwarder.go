@@ -7,6 +7,7 @@
 package proxy
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -28,17 +29,36 @@ type ErrorSink interface {
 // ReverseProxy is the default Forwarder, built on httputil.ReverseProxy with
 // Rewrite (never Director, whose hop-by-hop handling is unsafe).
 type ReverseProxy struct {
-	rp *httputil.ReverseProxy
+	rp             *httputil.ReverseProxy
+	maxRequestBody int64
 }
 
 // targetKey carries the chosen endpoint from Forward into Rewrite without a
 // proxy per endpoint. A pointer key avoids an allocation for the key itself.
 type targetKey struct{}
 
+// Option adjusts a ReverseProxy.
+type Option func(*ReverseProxy)
+
+// WithMaxRequestBody answers 413 to request bodies over n bytes (0: no
+// limit). Bodies are streamed and counted, never buffered.
+func WithMaxRequestBody(n int64) Option {
+	return func(p *ReverseProxy) { p.maxRequestBody = n }
+}
+
+// WithTransportOptions applies the forwarding settings that travel with a
+// service's transport options (the request body limit).
+func WithTransportOptions(o TransportOptions) Option {
+	return WithMaxRequestBody(o.MaxRequestBody)
+}
+
 // NewReverseProxy builds a forwarder over transport. log receives transport
 // errors that are not the client's fault.
-func NewReverseProxy(transport http.RoundTripper, log *slog.Logger) *ReverseProxy {
+func NewReverseProxy(transport http.RoundTripper, log *slog.Logger, opts ...Option) *ReverseProxy {
 	p := &ReverseProxy{}
+	for _, o := range opts {
+		o(p)
+	}
 	p.rp = &httputil.ReverseProxy{
 		Transport:  transport,
 		BufferPool: newBufferPool(),
@@ -55,9 +75,19 @@ func NewReverseProxy(transport http.RoundTripper, log *slog.Logger) *ReverseProx
 			// Services behind a gateway usually route on the public host,
 			// as with Traefik's passHostHeader and Envoy's default.
 			pr.Out.Host = pr.In.Host
-			pr.SetXForwarded()
+			setForwarded(pr)
+		},
+		ModifyResponse: func(res *http.Response) error {
+			if res.Request != nil && IsGRPC(res.Request) {
+				splitTrailersOnly(res)
+			}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, errBodyTooLarge) {
+				WriteError(w, http.StatusRequestEntityTooLarge, "request-body-too-large")
+				return
+			}
 			kind := Classify(r, err)
 			if sink := sinkOf(w); sink != nil {
 				sink.SetUpstreamError(kind, err)
@@ -79,8 +109,14 @@ func NewReverseProxy(transport http.RoundTripper, log *slog.Logger) *ReverseProx
 
 // Forward implements Forwarder.
 func (p *ReverseProxy) Forward(w http.ResponseWriter, r *http.Request, target *url.URL) {
+	stripH2CUpgrade(r)
+	if !limitBody(r, p.maxRequestBody) {
+		w.Header().Set("Connection", "close")
+		WriteError(w, http.StatusRequestEntityTooLarge, "request-body-too-large")
+		return
+	}
 	ctx := contextWithTarget(r.Context(), target)
-	p.rp.ServeHTTP(w, r.WithContext(ctx))
+	p.rp.ServeHTTP(interimWriter{w}, r.WithContext(ctx))
 }
 
 type bufferPool struct{ p sync.Pool }

@@ -8,7 +8,16 @@ import (
 	"time"
 )
 
-// TransportOptions size one service's connection pool.
+// Upstream protocols.
+const (
+	ProtocolHTTP1 = "http1"
+	ProtocolH2C   = "h2c" // HTTP/2 with prior knowledge over plain TCP
+	ProtocolH2    = "h2"  // HTTP/2 over TLS, negotiated by ALPN
+)
+
+// TransportOptions size one service's connection pool and say how it
+// talks to the instances. The struct is comparable on purpose: the gateway
+// keeps a service's pool across reloads while its options stay equal.
 type TransportOptions struct {
 	// ConnectTimeout bounds the TCP (and TLS) handshake.
 	ConnectTimeout time.Duration
@@ -22,6 +31,28 @@ type TransportOptions struct {
 	// under concurrency, because every request beyond two opens a new
 	// connection and then throws it away.
 	MaxIdleConnsPerHost int
+	// Protocol is ProtocolHTTP1 (default), ProtocolH2C or ProtocolH2.
+	Protocol string
+	// TLS verifies https instances and optionally presents a client
+	// certificate (mutual TLS).
+	TLS ClientTLS
+	// MaxRequestBody is not a transport setting but travels with it so a
+	// change rebuilds the forwarder; see WithTransportOptions.
+	MaxRequestBody int64
+}
+
+// ClientTLS names the files for TLS towards instances. Files are read at
+// handshake time and re-read when they change, so rotated certificates
+// need no reload.
+type ClientTLS struct {
+	// CAFile verifies the instances (default: system roots).
+	CAFile string
+	// CertFile and KeyFile are the client certificate for mutual TLS.
+	CertFile, KeyFile string
+	// ServerName overrides the name verified and sent as SNI.
+	ServerName string
+	// InsecureSkipVerify accepts any certificate (tests only).
+	InsecureSkipVerify bool
 }
 
 func (o TransportOptions) withDefaults() TransportOptions {
@@ -37,21 +68,25 @@ func (o TransportOptions) withDefaults() TransportOptions {
 	if o.MaxIdleConnsPerHost <= 0 {
 		o.MaxIdleConnsPerHost = 512
 	}
+	if o.Protocol == "" {
+		o.Protocol = ProtocolHTTP1
+	}
 	return o
 }
 
-// NewTransport returns an HTTP/1.1 transport for one service. Each service
-// gets its own, so one slow dependency cannot exhaust another's pool.
+// NewTransport returns the transport for one service. Each service gets
+// its own, so one slow dependency cannot exhaust another's pool.
 func NewTransport(opts TransportOptions) *http.Transport {
 	opts = opts.withDefaults()
 	d := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
-	return &http.Transport{
+	t := &http.Transport{
 		// Never consult HTTP_PROXY: a gateway must reach its endpoints
 		// directly.
 		Proxy: func(*http.Request) (*url.URL, error) { return nil, nil },
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return d.DialContext(ctx, network, addr)
 		},
+		TLSClientConfig:       newClientTLS(opts.TLS).config(),
 		TLSHandshakeTimeout:   opts.ConnectTimeout,
 		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,
 		IdleConnTimeout:       opts.IdleConnTimeout,
@@ -62,4 +97,26 @@ func NewTransport(opts TransportOptions) *http.Transport {
 		// client's behalf would change the bytes the client receives.
 		DisableCompression: true,
 	}
+	protos := new(http.Protocols)
+	switch opts.Protocol {
+	case ProtocolH2C:
+		protos.SetUnencryptedHTTP2(true)
+	case ProtocolH2:
+		protos.SetHTTP2(true)
+	default:
+		// HTTP/1.1 only, also for https: an origin that offers h2 would
+		// otherwise change the protocol under the user's feet.
+		protos.SetHTTP1(true)
+	}
+	t.Protocols = protos
+	t.HTTP2 = &http.HTTP2Config{
+		// Ping idle connections so a dead origin is noticed before a
+		// request is sent on it.
+		SendPingTimeout: 15 * time.Second,
+		PingTimeout:     5 * time.Second,
+	}
+	if opts.Protocol != ProtocolHTTP1 {
+		t.TLSClientConfig.NextProtos = []string{"h2"}
+	}
+	return t
 }
