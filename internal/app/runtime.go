@@ -93,6 +93,7 @@ func (a *App) applyRuntime(cfg *config.Config) {
 			if err := a.rt.Scale(name, initialInstances(svc.Scale)); err != nil {
 				a.log.Error("starting service", "service", name, "err", err)
 			}
+			a.gw.SetWaker(name, a.waker(name))
 		}
 	}
 	for _, name := range a.rt.Services() {
@@ -129,4 +130,21 @@ func checkRuntime(cfg *config.Config, configPath string) error {
 		return errs
 	}
 	return nil
+}
+
+// waker starts an instance when a request finds the service at zero. It
+// must not block the request path: the runtime call runs in a goroutine.
+func (a *App) waker(name string) func() {
+	return func() {
+		go func() {
+			st, ok := a.rt.Status(name)
+			if !ok || st.Desired > 0 {
+				return
+			}
+			a.log.Info("waking a service at zero for a request", "service", name)
+			if err := a.rt.Scale(name, 1); err != nil {
+				a.log.Error("waking service", "service", name, "err", err)
+			}
+		}()
+	}
 }

@@ -29,7 +29,7 @@ type plan struct {
 func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	p, err := g.compile(file, d)
+	p, err := g.compile(file, d, false)
 	if err != nil {
 		return err
 	}
@@ -43,6 +43,7 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 			}
 		}
 		b.pool.SetPanicThreshold(d.Services[name].PanicThreshold)
+		g.observerFor(name).pool.Store(b.pool)
 		// Targets were validated while compiling, so Update cannot fail
 		// here except on a closed pool, which compile never hands out.
 		if err := b.pool.Update(g.mergedLocked(name, p.targets[name])); err != nil {
@@ -59,6 +60,11 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 		}
 	}
 	g.publishEndpointMetrics()
+	for name := range p.backends {
+		if a := g.observerFor(name).act.Load(); a != nil {
+			a.Notify()
+		}
+	}
 	return nil
 }
 
@@ -66,7 +72,7 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 func Check(file string, d *config.Dynamic) error {
 	g := New(Options{})
 	defer g.Close()
-	p, err := g.compile(file, d)
+	p, err := g.compile(file, d, true)
 	if err != nil {
 		return err
 	}
@@ -78,7 +84,9 @@ func Check(file string, d *config.Dynamic) error {
 	return nil
 }
 
-func (g *Gateway) compile(file string, d *config.Dynamic) (*plan, error) {
+// compile builds a plan; check is true for `shoal validate`, which must not
+// create long-lived per-service state.
+func (g *Gateway) compile(file string, d *config.Dynamic, check bool) (*plan, error) {
 	var errs config.ErrorList
 	fail := func(line int, format string, args ...any) {
 		errs = append(errs, &config.Error{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
@@ -132,6 +140,11 @@ func (g *Gateway) compile(file string, d *config.Dynamic) (*plan, error) {
 			h.errCounters[k] = g.metrics.UpstreamError(name, k.Reason())
 		}
 		handlers[name] = h
+		if sc.Scale != nil && !check {
+			// Services Shoal scales hold requests while they have no
+			// capacity (scaled to zero, or every instance starting).
+			g.ensureActivator(name, activatorOptions{})
+		}
 	}
 
 	routes := make([]routing.Route, 0, len(d.Routes))
@@ -180,7 +193,7 @@ func (p *plan) discard() {
 func (g *Gateway) routeHandler(name string, rc *config.Route, d *config.Dynamic, svcs map[string]*service) (http.Handler, string, error) {
 	svc := func(n string) (http.Handler, error) {
 		if h, ok := svcs[n]; ok {
-			return h, nil
+			return g.wrapActivator(n, h), nil
 		}
 		return nil, fmt.Errorf("no service named %q", n)
 	}

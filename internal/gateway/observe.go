@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"net/http"
 	"sync/atomic"
 
+	"github.com/shoal-gw/shoal/internal/activator"
 	"github.com/shoal-gw/shoal/internal/proxy"
+	"github.com/shoal-gw/shoal/internal/upstream"
 )
 
 // Observer learns the outcome of every upstream attempt: the hook through
@@ -18,7 +21,15 @@ type Observer interface {
 // observerRef boxes an Observer so it can be swapped atomically.
 type observerRef struct{ Observer }
 
-type observerSlot struct{ p atomic.Pointer[observerRef] }
+// observerSlot holds what belongs to a service name for as long as the
+// gateway runs, across reloads and backend replacements: the attempt
+// observer, the activator and the wake hook the control side installs.
+type observerSlot struct {
+	p    atomic.Pointer[observerRef]
+	pool atomic.Pointer[upstream.Pool]
+	act  atomic.Pointer[activator.Activator]
+	wake atomic.Pointer[func()]
+}
 
 func (s *observerSlot) load() Observer {
 	if r := s.p.Load(); r != nil {
@@ -38,6 +49,92 @@ func (g *Gateway) SetObserver(service string, o Observer) {
 		return
 	}
 	slot.p.Store(&observerRef{o})
+}
+
+// SetWaker installs the function the activator calls when a request finds
+// the service without capacity (scaled to zero, or every instance busy): the
+// control side starts an instance.
+func (g *Gateway) SetWaker(service string, wake func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.observerFor(service).wake.Store(&wake)
+}
+
+// Notify tells the service's activator that capacity may have changed, so
+// held requests go at once.
+func (g *Gateway) Notify(service string) {
+	g.mu.Lock()
+	slot := g.observers[service]
+	g.mu.Unlock()
+	if slot == nil {
+		return
+	}
+	if a := slot.act.Load(); a != nil {
+		a.Notify()
+	}
+}
+
+// ActivatorStats reports a service's activator counters, if it has one.
+func (g *Gateway) ActivatorStats(service string) (activator.Stats, bool) {
+	g.mu.Lock()
+	slot := g.observers[service]
+	g.mu.Unlock()
+	if slot == nil {
+		return activator.Stats{}, false
+	}
+	a := slot.act.Load()
+	if a == nil {
+		return activator.Stats{}, false
+	}
+	return a.Stats(), true
+}
+
+// ensureActivator gives a service an activator the first time it needs one
+// (it has a scale block) and keeps it across reloads, so its queue and
+// in-flight count outlive the handler chains it wraps. Call with g.mu held.
+func (g *Gateway) ensureActivator(service string, opts activatorOptions) *activator.Activator {
+	slot := g.observerFor(service)
+	if a := slot.act.Load(); a != nil {
+		return a
+	}
+	opts.Service = service
+	opts.Capacity = func() (int, int) {
+		p := slot.pool.Load()
+		if p == nil {
+			return 0, 0
+		}
+		_, ready := p.Counts()
+		if ready == 0 && p.Panicking() {
+			// Panic mode routes to unhealthy endpoints: that is capacity.
+			ready, _ = p.Counts()
+		}
+		return ready, opts.ContainerConcurrency
+	}
+	opts.Wake = func() {
+		if w := slot.wake.Load(); w != nil {
+			(*w)()
+		}
+	}
+	a := activator.New(opts.Options)
+	slot.act.Store(a)
+	return a
+}
+
+// activatorOptions are the activator settings of one service.
+type activatorOptions struct {
+	activator.Options
+	// ContainerConcurrency is the per-instance concurrency limit; 0 means
+	// the activator only holds requests while no instance is ready.
+	ContainerConcurrency int
+}
+
+// wrapActivator puts the service's activator, if any, in front of h.
+func (g *Gateway) wrapActivator(service string, h http.Handler) http.Handler {
+	slot := g.observerFor(service)
+	if a := slot.act.Load(); a != nil {
+		return a.Wrap(h)
+	}
+	return h
 }
 
 // observerFor returns the service's slot, creating it so that an observer

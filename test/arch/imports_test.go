@@ -11,7 +11,7 @@ import (
 const mod = "github.com/shoal-gw/shoal/internal/"
 
 func TestRequestPathDoesNotImportControlSide(t *testing.T) {
-	requestPath := []string{"routing", "middleware/...", "balancer", "upstream", "proxy"}
+	requestPath := []string{"routing", "middleware/...", "balancer", "upstream", "proxy", "activator"}
 	forbidden := []string{"config", "registry", "health", "autoscale", "runtime", "app", "admin", "gateway", "sim"}
 	args := []string{"list", "-deps"}
 	for _, p := range requestPath {

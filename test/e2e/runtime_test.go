@@ -162,3 +162,57 @@ routes:
 		}
 	}
 }
+
+// TestWakeFromZero: a service at zero instances gets its first request; the
+// gateway holds it, starts an instance, and serves it once the instance is
+// ready, saying how long the cold start took.
+func TestWakeFromZero(t *testing.T) {
+	listen, admin := freePort(t), freePort(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shoal.yaml")
+	writeFile(t, path, fmt.Sprintf(`listen: [%s]
+admin: %s
+state_dir: %s
+services:
+  lazy:
+    run: {command: %s, ready: {path: /healthz, interval: 20ms}}
+    scale: {min: 0, max: 2, policy: kpa}
+routes:
+  - {service: lazy}
+`, listen, admin, filepath.Join(dir, "state"), echoBin))
+	start(t, "run", "-c", path)
+	waitHTTP(t, "http://"+admin+"/readyz")
+	if s := services(t, admin)["lazy"]; s.Instances.Ready != 0 || s.Desired != 0 {
+		t.Fatalf("service must start at zero: %+v", s)
+	}
+	client := &http.Client{Timeout: 20 * time.Second}
+	var wg sync.WaitGroup
+	results := make(chan string, 5)
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := client.Get("http://" + listen + "/hello")
+			if err != nil {
+				results <- "error: " + err.Error()
+				return
+			}
+			resp.Body.Close()
+			results <- fmt.Sprintf("%d %s", resp.StatusCode, resp.Header.Get("Shoal-Cold-Start"))
+		}()
+	}
+	wg.Wait()
+	close(results)
+	for r := range results {
+		var code int
+		var waited string
+		fmt.Sscanf(r, "%d %s", &code, &waited)
+		d, err := time.ParseDuration(waited)
+		if code != 200 || err != nil || d <= 0 {
+			t.Errorf("request during wake-up: %q (want 200 with a Shoal-Cold-Start duration)", r)
+		}
+	}
+	if s := services(t, admin)["lazy"]; s.Instances.Ready != 1 {
+		t.Errorf("after the wake-up: %+v", s)
+	}
+}
