@@ -19,6 +19,7 @@ APT_PACKAGES=(
   shellcheck  # scripts/test.sh lints scripts/
   curl        # reload-under-load: admin API calls and route checks
   nodejs      # reload-under-load: the shared load runner reads vegeta's JSON with node
+  chromium    # test/browser: the dashboard test drives Debian's Chromium with playwright-core
   redis-server  # rate limiting and caching: shared state tests start a real redis-server
   prometheus  # telemetry: a real Prometheus scrapes a running gateway in test/prometheus
 )
