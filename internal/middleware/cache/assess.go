@@ -78,8 +78,17 @@ func storable(r *http.Request, reqCC directives, status int, h http.Header) bool
 	if r.Method != http.MethodGet || !understoodStatus(status) {
 		return false
 	}
-	cc := parseCC(h)
-	if reqCC.has("no-store") || cc.has("no-store") || cc.has("private") {
+	cc, sc := parseCC(h), parseSurrogate(h)
+	if sc.has("no-store") || reqCC.has("no-store") || cc.has("private") {
+		return false
+	}
+	// must-understand: store only statuses this cache knows, and then
+	// no-store (sent for caches that do not know must-understand) is moot.
+	if cc.has("must-understand") {
+		if !knownStatus(status) {
+			return false
+		}
+	} else if cc.has("no-store") && !sc.has("max-age") {
 		return false
 	}
 	if r.Header.Get("Authorization") != "" && !cc.has("public") && !cc.has("s-maxage") && !cc.has("must-revalidate") {
@@ -90,7 +99,7 @@ func storable(r *http.Request, reqCC directives, status int, h http.Header) bool
 			return false
 		}
 	}
-	return cc.has("public") || cc.has("max-age") || cc.has("s-maxage") || h.Get("Expires") != "" || heuristicStatus[status]
+	return sc.has("max-age") || cc.has("public") || cc.has("max-age") || cc.has("s-maxage") || h.Get("Expires") != "" || heuristicStatus[status]
 }
 
 func containsToken(lines []string, tok string) bool {

@@ -18,8 +18,24 @@ import (
 // 9111 §4.2.1 lets a cache treat conflicting freshness as stale).
 type directives map[string]string
 
-func parseCC(h http.Header) directives {
-	vals := h.Values("Cache-Control")
+func parseCC(h http.Header) directives { return parseDirectives(h.Values("Cache-Control")) }
+
+// parseSurrogate reads Surrogate-Control (W3C Edge Architecture), which a
+// reverse proxy obeys before Cache-Control. A directive targeted at a
+// named device ("max-age=60;edge") is for someone else and skipped.
+func parseSurrogate(h http.Header) directives {
+	var own []string
+	for _, line := range h.Values("Surrogate-Control") {
+		for _, part := range splitList(line) {
+			if !strings.Contains(part, ";") {
+				own = append(own, part)
+			}
+		}
+	}
+	return parseDirectives(own)
+}
+
+func parseDirectives(vals []string) directives {
 	if len(vals) == 0 {
 		return nil
 	}

@@ -22,12 +22,13 @@ type Entry struct {
 	// the response, for the age calculation.
 	RequestTime, ResponseTime time.Time
 
-	cc directives
+	cc directives // Cache-Control
+	sc directives // Surrogate-Control, for this gateway
 }
 
 func newEntry(key string, r *http.Request, status int, h http.Header, body []byte, reqTime, respTime time.Time) *Entry {
 	e := &Entry{Key: key, Status: status, Header: storableHeader(h), Body: body, RequestTime: reqTime, ResponseTime: respTime}
-	e.cc = parseCC(e.Header)
+	e.cc, e.sc = parseCC(e.Header), parseSurrogate(h)
 	for _, f := range varyFields(e.Header) {
 		if e.Vary == nil {
 			e.Vary = map[string]string{}
@@ -108,24 +109,34 @@ func storableHeader(h http.Header) http.Header {
 	for _, f := range hopByHop {
 		out.Del(f)
 	}
-	// Shoal-added fields describe one answer, not the stored response.
+	// Shoal-added fields describe one answer, not the stored response;
+	// Surrogate-Control is for this gateway, not for the client.
 	out.Del("Cache-Status")
+	out.Del("Surrogate-Control")
 	return out
 }
 
+// keepOn304 are the stored fields a 304 never replaces: they describe the
+// stored representation's bytes or identity, which a 304 does not carry
+// (RFC 9111 §3.2 for Content-Length; the others as the cache-tests suite
+// and common caches treat them).
+var keepOn304 = map[string]bool{"Content-Length": true, "Content-Encoding": true, "Content-Md5": true,
+	"Content-Range": true, "Etag": true}
+
 // updated returns the entry refreshed by a 304 (RFC 9111 §3.2, §4.3.4):
-// the 304's fields replace the stored ones, except Content-Length, which
-// describes the 304 itself.
+// the 304's fields replace the stored ones, except keepOn304.
 func (e *Entry) updated(h http.Header, reqTime, respTime time.Time) *Entry {
 	n := *e
 	n.Header = e.Header.Clone()
 	for k, vs := range storableHeader(h) {
-		if k == "Content-Length" {
-			continue
+		if !keepOn304[k] {
+			n.Header[k] = vs
 		}
-		n.Header[k] = vs
 	}
 	n.RequestTime, n.ResponseTime = reqTime, respTime
 	n.cc = parseCC(n.Header)
+	if h.Get("Surrogate-Control") != "" {
+		n.sc = parseSurrogate(h)
+	}
 	return &n
 }

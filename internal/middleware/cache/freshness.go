@@ -24,6 +24,10 @@ const maxHeuristic = 24 * time.Hour
 // cache (RFC 9111 §4.2.1).
 func lifetime(e *Entry) time.Duration {
 	cc := e.cc
+	if e.sc.has("max-age") {
+		d, _ := e.sc.seconds("max-age")
+		return d
+	}
 	if cc.has("s-maxage") {
 		d, _ := cc.seconds("s-maxage")
 		return d
@@ -59,11 +63,46 @@ func (e *Entry) date() time.Time {
 // age is the current age of a stored response (RFC 9111 §4.2.3).
 func age(e *Entry, now time.Time) time.Duration {
 	apparent := max(0, e.ResponseTime.Sub(e.date()))
-	var ageValue time.Duration
-	if v, err := strconv.ParseInt(e.Header.Get("Age"), 10, 64); err == nil && v > 0 {
-		ageValue = time.Duration(min(v, 1<<31)) * time.Second
+	ageValue, ok := ageField(e.Header)
+	if !ok {
+		// An Age the cache cannot read could hide any age: assume the worst.
+		return 1 << 31 * time.Second
 	}
 	corrected := ageValue + e.ResponseTime.Sub(e.RequestTime)
 	initial := max(apparent, corrected)
 	return initial + now.Sub(e.ResponseTime)
+}
+
+// ageField reads the Age header: one line of digits. ok is false for any
+// other form (negative, fractional, a list, several lines, parameters).
+func ageField(h http.Header) (time.Duration, bool) {
+	vals := h.Values("Age")
+	if len(vals) == 0 {
+		return 0, true
+	}
+	if len(vals) > 1 || vals[0] == "" {
+		return 0, false
+	}
+	for i := 0; i < len(vals[0]); i++ {
+		if vals[0][i] < '0' || vals[0][i] > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseInt(vals[0], 10, 64)
+	if err != nil || v > 1<<31 {
+		v = 1 << 31
+	}
+	return time.Duration(v) * time.Second, true
+}
+
+// knownStatus lists the status codes defined by RFC 9110, which the
+// must-understand directive is about.
+func knownStatus(code int) bool {
+	switch {
+	case code >= 200 && code <= 206, code >= 300 && code <= 308 && code != 306,
+		code >= 400 && code <= 417, code >= 421 && code <= 426 && code != 424 && code != 425,
+		code == 428, code == 429, code == 431, code == 451, code >= 500 && code <= 505, code == 511:
+		return true
+	}
+	return false
 }
