@@ -142,3 +142,24 @@ type FaultAbort struct {
 
 	Pos Pos `yaml:"-"`
 }
+
+// Idempotency remembers the answer to a request that carries an
+// idempotency key and returns it, marked Idempotent-Replayed: true, to
+// repeats of that request (same method, path, query and body) for ttl. A
+// repeat that arrives while the first is running waits for its answer
+// instead of reaching the service. 5xx answers are not kept. The same key
+// with another request gets 422.
+type Idempotency struct {
+	// How long an answer is kept.
+	TTL Duration `yaml:"ttl" default:"24h"`
+	// Most keys kept at once; requests with new keys beyond it are served
+	// without being remembered.
+	MaxEntries int `yaml:"max_entries" default:"10000"`
+	// Largest request or response body remembered; larger ones pass
+	// through without being remembered.
+	MaxBodyBytes int64 `yaml:"max_body_bytes" default:"1048576"`
+	// Request header that carries the key.
+	Header string `yaml:"header" default:"Idempotency-Key"`
+
+	Pos Pos `yaml:"-"`
+}

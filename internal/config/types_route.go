@@ -49,6 +49,8 @@ type Route struct {
 	Fallback *Fallback `yaml:"fallback"`
 	// Injected delays and errors, for chaos testing. Optional.
 	Fault *Fault `yaml:"fault"`
+	// Replay answers to repeats of a request with the same idempotency key. Optional.
+	Idempotency *Idempotency `yaml:"idempotency"`
 
 	Pos Pos `yaml:"-"`
 }

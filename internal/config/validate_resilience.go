@@ -9,7 +9,7 @@ import (
 // fault blocks.
 func (v *validator) routeResilience(r *Route, p string) {
 	forwards := r.Service != "" || r.ReadService != "" || r.WriteService != ""
-	for _, k := range []string{"retry", "bulkhead", "timeouts"} {
+	for _, k := range []string{"retry", "bulkhead", "timeouts", "idempotency"} {
 		if r.Pos.Has(k) && !forwards {
 			v.errorf(r.Pos.Of(k), "%s.%s: only routes that send to a service use it", p, k)
 		}
@@ -32,6 +32,24 @@ func (v *validator) routeResilience(r *Route, p string) {
 	}
 	if f := r.Fault; f != nil {
 		v.fault(f, p+".fault")
+	}
+	if i := r.Idempotency; i != nil {
+		v.idempotency(i, p+".idempotency")
+	}
+}
+
+func (v *validator) idempotency(i *Idempotency, p string) {
+	if i.TTL <= 0 {
+		v.errorf(i.Pos.Of("ttl"), "%s.ttl: must be positive", p)
+	}
+	if i.MaxEntries < 1 {
+		v.errorf(i.Pos.Of("max_entries"), "%s.max_entries: must be at least 1", p)
+	}
+	if i.MaxBodyBytes < 1 {
+		v.errorf(i.Pos.Of("max_body_bytes"), "%s.max_body_bytes: must be at least 1", p)
+	}
+	if !validToken(i.Header) {
+		v.errorf(i.Pos.Of("header"), "%s.header: %q is not a valid header name", p, i.Header)
 	}
 }
 

@@ -24,6 +24,7 @@ func (g *Gateway) routeMiddlewares() []routeMiddleware {
 		{name: "rate_limit", build: buildRateLimit},
 		{name: "fault", build: buildFault},
 		{name: "cache", build: buildCache},
+		{name: "idempotency", build: buildIdempotency},
 		{name: "fallback", build: buildFallback},
 		{name: "bulkhead", build: buildRouteBulkhead},
 		{name: "resilience", build: buildResilience},

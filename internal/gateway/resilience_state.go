@@ -8,6 +8,7 @@ import (
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/middleware/breaker"
 	"github.com/shoal-gw/shoal/internal/middleware/bulkhead"
+	"github.com/shoal-gw/shoal/internal/middleware/idempotency"
 	"github.com/shoal-gw/shoal/internal/middleware/retry"
 )
 
@@ -19,6 +20,7 @@ type resilienceState struct {
 	mu       sync.Mutex
 	services map[string]*svcResilience
 	routes   map[string]*routeLimiter
+	idem     map[string]*routeIdempotency
 }
 
 // svcResilience is one service's shared resilience state.
@@ -37,6 +39,11 @@ type svcResilience struct {
 type routeLimiter struct {
 	key string
 	lim *bulkhead.Limiter
+}
+
+type routeIdempotency struct {
+	key   string
+	store *idempotency.Store
 }
 
 func breakerOptions(c *config.CircuitBreaker) *breaker.Options {
@@ -106,6 +113,25 @@ func (g *Gateway) routeBulkhead(route string, c *config.Bulkhead) *bulkhead.Limi
 	l := bulkhead.New(*o)
 	st.routes[route] = &routeLimiter{key: key, lim: l}
 	return l
+}
+
+// routeIdempotency returns the route's store of answers, kept across
+// reloads while its settings stay the same.
+func (g *Gateway) routeIdempotencyStore(route string, c *config.Idempotency) *idempotency.Store {
+	o := idempotency.Options{TTL: c.TTL.D(), MaxEntries: c.MaxEntries, MaxBodyBytes: c.MaxBodyBytes, Header: c.Header}
+	key := fmt.Sprintf("%+v", o)
+	st := &g.resil
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.idem == nil {
+		st.idem = map[string]*routeIdempotency{}
+	}
+	if cur := st.idem[route]; cur != nil && cur.key == key {
+		return cur.store
+	}
+	s := idempotency.New(o)
+	st.idem[route] = &routeIdempotency{key: key, store: s}
+	return s
 }
 
 func deref[T any](p *T) any {
