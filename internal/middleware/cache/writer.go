@@ -77,11 +77,11 @@ func (c *capture) Unwrap() http.ResponseWriter {
 	return nil
 }
 
-// done reports the final status, defaulting to 200 for a handler that
-// wrote nothing.
+// done reports the final status. A handler that wrote nothing answered
+// 200, and that answer still goes through decide.
 func (c *capture) done() int {
 	if c.status == 0 {
-		c.status = http.StatusOK
+		c.WriteHeader(http.StatusOK)
 	}
 	return c.status
 }
