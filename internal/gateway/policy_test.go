@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/shoal-gw/shoal/internal/middleware/ratelimit/redistest"
+)
+
+func policyOrigin(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	var calls atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Cache-Control", "max-age=60")
+		fmt.Fprint(w, "hello")
+	}))
+	t.Cleanup(s.Close)
+	return s, &calls
+}
+
+// TestRateLimitTwoGatewaysShareRedis runs two gateways against one
+// redis-server: together they admit the route's limit, within 1%.
+func TestRateLimitTwoGatewaysShareRedis(t *testing.T) {
+	rd := redistest.Start(t)
+	origin, _ := policyOrigin(t)
+	yaml := fmt.Sprintf(`
+services:
+  web: {endpoints: [%s]}
+redis: {address: %s, timeout: 100ms}
+routes:
+  - match: {path_prefix: /}
+    service: web
+    rate_limit:
+      key: ["header:X-Api-Key"]
+      store: redis
+      on_store_error: deny
+      limits: [{requests: 300, per: 1h}]
+`, origin.URL, rd.Addr)
+	g1, _ := newGateway(t, yaml)
+	g2, _ := newGateway(t, yaml)
+	count := func(n int) map[int]int {
+		got := map[int]int{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		// Eight clients, alternating gateways, as fast as they get answers.
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+					g := g1
+					if i%2 == 1 {
+						g = g2
+					}
+					w := serve(g, "GET", "http://example.com/x", map[string]string{"X-Api-Key": "k1"})
+					mu.Lock()
+					got[w.Code]++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return got
+	}
+	got := count(600)
+	if d := got[200] - 300; d < -3 || d > 3 {
+		t.Fatalf("two gateways admitted %d of 600, want 300 ±1%% (answers %v)", got[200], got)
+	}
+	w := serve(g1, "GET", "http://example.com/x", map[string]string{"X-Api-Key": "k1"})
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Header().Get("RateLimit-Policy"), "q=300;w=3600") {
+		t.Fatalf("over the limit: %d %v", w.Code, w.Header())
+	}
+	rd.Kill()
+	if got := count(20); got[http.StatusServiceUnavailable] != 20 {
+		t.Fatalf("redis gone with on_store_error deny: %v, want 20 × 503", got)
+	}
+}
+
+// TestCacheRouteServesRepeatsFromStore checks the cache is wired into the
+// route chain, keeps its entries across a reload, and can be purged.
+func TestCacheRouteServesRepeatsFromStore(t *testing.T) {
+	origin, calls := policyOrigin(t)
+	yaml := fmt.Sprintf(`
+services:
+  web: {endpoints: [%s]}
+routes:
+  - match: {path_prefix: /}
+    service: web
+    cache: {}
+`, origin.URL)
+	g, m := newGateway(t, yaml)
+	for range 3 {
+		if w := serve(g, "GET", "http://example.com/c", nil); w.Code != 200 || w.Body.String() != "hello" {
+			t.Fatalf("answer %d %q", w.Code, w.Body)
+		}
+	}
+	cfg := parse(t, yaml)
+	if err := g.Apply(cfg.File, &cfg.Dynamic); err != nil {
+		t.Fatal(err)
+	}
+	serve(g, "GET", "http://example.com/c", nil)
+	if calls.Load() != 1 {
+		t.Fatalf("origin called %d times, want 1", calls.Load())
+	}
+	if n := g.PurgeCache("http://example.com/c"); n != 1 {
+		t.Fatalf("purge removed %d entries, want 1", n)
+	}
+	serve(g, "GET", "http://example.com/c", nil)
+	if calls.Load() != 2 {
+		t.Fatalf("after purge origin called %d times, want 2", calls.Load())
+	}
+	mf, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := 0.0
+	for _, f := range mf {
+		if f.GetName() == "shoal_cache_requests_total" {
+			for _, s := range f.GetMetric() {
+				if s.GetLabel()[0].GetValue() == "hit" {
+					hits = s.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if hits != 3 {
+		t.Fatalf("shoal_cache_requests_total{outcome=hit} = %v, want 3", hits)
+	}
+}
