@@ -92,7 +92,8 @@ type Bulkhead struct {
 // can render without an optional part. The answer carries a Shoal-Fallback
 // header naming why. Set either the static response or service.
 type Fallback struct {
-	// When to fall back: circuit_open, no_endpoint, bulkhead_full, timeout,
+	// When to fall back: circuit_open, no_endpoint, bulkhead_full (a
+	// bulkhead or the adaptive concurrency limit refused), timeout,
 	// gateway_error (502 from the gateway: connect failure, reset) and 5xx
 	// (any 5xx, the service's own included).
 	On []string `yaml:"on" default:"[circuit_open, no_endpoint, bulkhead_full, timeout, gateway_error]"`
@@ -160,6 +161,31 @@ type Idempotency struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes" default:"1048576"`
 	// Request header that carries the key.
 	Header string `yaml:"header" default:"Idempotency-Key"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// AdaptiveConcurrency sheds load before latency collapses: it learns how
+// many requests the service can take at once from measured latency and
+// answers the excess with 503 and Shoal-Error: concurrency-limit.
+type AdaptiveConcurrency struct {
+	// gradient: shrink the limit as latency rises above the lowest seen
+	// (queueing), grow it while latency stays flat. aimd: grow by one per
+	// round of successes, multiply by backoff_ratio on a failure or an
+	// answer slower than slow_latency.
+	Algorithm string `yaml:"algorithm" default:"gradient" enum:"gradient,aimd"`
+	// Limit to start from.
+	InitialLimit int `yaml:"initial_limit" default:"20"`
+	// Lowest limit.
+	MinLimit int `yaml:"min_limit" default:"1"`
+	// Highest limit.
+	MaxLimit int `yaml:"max_limit" default:"1000"`
+	// gradient: share (0-1] of each step towards the new limit.
+	Smoothing float64 `yaml:"smoothing" default:"0.2"`
+	// aimd: factor (between 0 and 1) applied to the limit on a drop.
+	BackoffRatio float64 `yaml:"backoff_ratio" default:"0.9"`
+	// aimd: an answer slower than this counts as a drop. 0: only failures.
+	SlowLatency Duration `yaml:"slow_latency"`
 
 	Pos Pos `yaml:"-"`
 }

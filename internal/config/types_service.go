@@ -34,6 +34,8 @@ type Service struct {
 	Bulkhead *Bulkhead `yaml:"bulkhead"`
 	// Cap on retries, as a share of first tries.
 	RetryBudget RetryBudget `yaml:"retry_budget"`
+	// Limit on requests in flight learnt from latency (load shedding). Optional.
+	AdaptiveConcurrency *AdaptiveConcurrency `yaml:"adaptive_concurrency"`
 	// Start instances as local processes. Optional.
 	Run *Run `yaml:"run"`
 	// Autoscaling bounds and policy for instances Shoal starts. Optional.

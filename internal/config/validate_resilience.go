@@ -151,6 +151,9 @@ func (v *validator) serviceResilience(s *Service, p string) {
 	if b := s.Bulkhead; b != nil {
 		v.bulkhead(b, p+".bulkhead")
 	}
+	if a := s.AdaptiveConcurrency; a != nil {
+		v.adaptive(a, p+".adaptive_concurrency")
+	}
 	rb := &s.RetryBudget
 	if rb.Ratio < 0 || rb.Ratio > 10 {
 		v.errorf(rb.Pos.Of("ratio"), "%s.retry_budget.ratio: %g is outside 0 to 10", p, rb.Ratio)
@@ -181,5 +184,23 @@ func (v *validator) breaker(b *CircuitBreaker, p string) {
 	}
 	if b.HalfOpenRequests < 1 {
 		v.errorf(b.Pos.Of("half_open_requests"), "%s.half_open_requests: must be at least 1", p)
+	}
+}
+
+func (v *validator) adaptive(a *AdaptiveConcurrency, p string) {
+	if a.MinLimit < 1 {
+		v.errorf(a.Pos.Of("min_limit"), "%s.min_limit: must be at least 1", p)
+	}
+	if a.MaxLimit < a.MinLimit {
+		v.errorf(a.Pos.Of("max_limit"), "%s.max_limit: %d is below min_limit %d", p, a.MaxLimit, a.MinLimit)
+	}
+	if a.InitialLimit < a.MinLimit || a.InitialLimit > a.MaxLimit {
+		v.errorf(a.Pos.Of("initial_limit"), "%s.initial_limit: %d is outside min_limit to max_limit", p, a.InitialLimit)
+	}
+	if a.Smoothing <= 0 || a.Smoothing > 1 {
+		v.errorf(a.Pos.Of("smoothing"), "%s.smoothing: %g is outside (0, 1]", p, a.Smoothing)
+	}
+	if a.BackoffRatio <= 0 || a.BackoffRatio >= 1 {
+		v.errorf(a.Pos.Of("backoff_ratio"), "%s.backoff_ratio: %g is outside (0, 1)", p, a.BackoffRatio)
 	}
 }

@@ -47,7 +47,7 @@ func (f *fallback) reason(status int, shoalErr string) string {
 		return shoalErr
 	case status == http.StatusServiceUnavailable && shoalErr == "no-healthy-endpoint" && f.on["no_endpoint"]:
 		return shoalErr
-	case status == http.StatusServiceUnavailable && shoalErr == "bulkhead-full" && f.on["bulkhead_full"]:
+	case status == http.StatusServiceUnavailable && (shoalErr == "bulkhead-full" || shoalErr == "concurrency-limit") && f.on["bulkhead_full"]:
 		return shoalErr
 	case status == http.StatusGatewayTimeout && shoalErr != "" && f.on["timeout"]:
 		return shoalErr

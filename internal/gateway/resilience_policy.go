@@ -91,7 +91,7 @@ func buildResilience(g *Gateway, route string, rc *config.Route, d *config.Dynam
 		}
 		sr := g.serviceResilience(n, sc)
 		pol.services[n] = sr
-		used = used || sr.breaker != nil || sr.epOpts != nil || sr.bulkhead != nil
+		used = used || sr.breaker != nil || sr.epOpts != nil || sr.bulkhead != nil || sr.adaptive != nil
 	}
 	if !used {
 		return nil, nil

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/middleware/adaptive"
 	"github.com/shoal-gw/shoal/internal/middleware/breaker"
 	"github.com/shoal-gw/shoal/internal/middleware/bulkhead"
 	"github.com/shoal-gw/shoal/internal/middleware/idempotency"
@@ -32,6 +33,7 @@ type svcResilience struct {
 	epBrk    sync.Map         // address → *breaker.Breaker
 	bulkhead *bulkhead.Limiter
 	budget   *retry.Budget
+	adaptive *adaptive.Limiter
 
 	transitions atomic.Int64 // breaker state changes, service and endpoints
 }
@@ -67,13 +69,24 @@ func bulkheadOptions(c *config.Bulkhead) *bulkhead.Options {
 	return &bulkhead.Options{MaxConcurrent: c.MaxConcurrent, MaxPending: c.MaxPending, QueueTimeout: c.QueueTimeout.D()}
 }
 
+func adaptiveOptions(c *config.AdaptiveConcurrency) *adaptive.Options {
+	if c == nil {
+		return nil
+	}
+	return &adaptive.Options{
+		Algorithm: c.Algorithm, InitialLimit: c.InitialLimit, MinLimit: c.MinLimit, MaxLimit: c.MaxLimit,
+		Smoothing: c.Smoothing, BackoffRatio: c.BackoffRatio, SlowLatency: c.SlowLatency.D(),
+	}
+}
+
 // serviceResilience returns the state for service name under sc's
 // settings, reusing the current one when the settings did not change.
 // Called while compiling, with g.mu held.
 func (g *Gateway) serviceResilience(name string, sc *config.Service) *svcResilience {
 	bo, eo, lo := breakerOptions(sc.CircuitBreaker), breakerOptions(sc.EndpointCircuitBreaker), bulkheadOptions(sc.Bulkhead)
 	bud := retry.BudgetOptions{Ratio: sc.RetryBudget.Ratio, MinPerSecond: sc.RetryBudget.MinPerSecond}
-	key := fmt.Sprintf("%+v|%+v|%+v|%+v", deref(bo), deref(eo), deref(lo), bud)
+	ao := adaptiveOptions(sc.AdaptiveConcurrency)
+	key := fmt.Sprintf("%+v|%+v|%+v|%+v|%+v", deref(bo), deref(eo), deref(lo), bud, deref(ao))
 	st := &g.resil
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -91,6 +104,9 @@ func (g *Gateway) serviceResilience(name string, sc *config.Service) *svcResilie
 	}
 	if lo != nil {
 		s.bulkhead = bulkhead.New(*lo)
+	}
+	if ao != nil {
+		s.adaptive = adaptive.New(*ao)
 	}
 	st.services[name] = s
 	return s

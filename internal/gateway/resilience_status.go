@@ -34,6 +34,13 @@ type BulkheadStatus struct {
 	MaxPending    int   `json:"max_pending"`
 }
 
+// AdaptiveStatus is the adaptive concurrency limiter's current state.
+type AdaptiveStatus struct {
+	Limit    int   `json:"limit"`
+	InFlight int   `json:"in_flight"`
+	Shed     int64 `json:"shed"`
+}
+
 // ResilienceStatus is a service's resilience state, for
 // GET /api/services/{s} and metrics. Counters restart when the service's
 // resilience settings change (a Prometheus counter reset).
@@ -41,6 +48,7 @@ type ResilienceStatus struct {
 	Breaker          *BreakerStatus          `json:"circuit_breaker,omitempty"`
 	EndpointBreakers []EndpointBreakerStatus `json:"endpoint_breakers,omitempty"`
 	Bulkhead         *BulkheadStatus         `json:"bulkhead,omitempty"`
+	Adaptive         *AdaptiveStatus         `json:"adaptive_concurrency,omitempty"`
 	// Retries sent, and retries the budget refused.
 	Retries         int64 `json:"retries"`
 	BudgetExhausted int64 `json:"retry_budget_exhausted"`
@@ -88,6 +96,10 @@ func (g *Gateway) Resilience(service string) (ResilienceStatus, bool) {
 	sort.Slice(out.EndpointBreakers, func(i, j int) bool { return out.EndpointBreakers[i].Address < out.EndpointBreakers[j].Address })
 	if sr.bulkhead != nil {
 		out.Bulkhead = bulkheadStatus(sr.bulkhead)
+	}
+	if sr.adaptive != nil {
+		a := sr.adaptive.Stats()
+		out.Adaptive = &AdaptiveStatus{Limit: a.Limit, InFlight: a.InFlight, Shed: a.Shed}
 	}
 	return out, true
 }

@@ -416,3 +416,33 @@ routes:
 		t.Fatalf("repeat: %d %v, origin saw %d", w.Code, w.Header(), o.n.Load())
 	}
 }
+
+func TestAdaptiveConcurrencySheds(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	o := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+	})
+	g, _ := newGateway(t, fmt.Sprintf(`
+services:
+  api:
+    endpoints: [%s]
+    adaptive_concurrency: {algorithm: aimd, initial_limit: 1, min_limit: 1, max_limit: 1}
+routes:
+  - service: api
+`, o.srv.URL))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); do(g, "GET", "/", "", nil) }()
+	<-entered
+	w := do(g, "GET", "/", "", nil)
+	close(release)
+	wg.Wait()
+	if w.Code != 503 || w.Header().Get("Shoal-Error") != "concurrency-limit" {
+		t.Fatalf("got %d %q", w.Code, w.Header().Get("Shoal-Error"))
+	}
+	if st, _ := g.Resilience("api"); st.Adaptive == nil || st.Adaptive.Shed != 1 || st.Adaptive.InFlight != 0 {
+		t.Fatalf("status %+v", st.Adaptive)
+	}
+}

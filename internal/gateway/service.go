@@ -59,17 +59,33 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer sr.bulkhead.Release()
 	}
+	if sr != nil && sr.adaptive != nil {
+		if !sr.adaptive.Acquire() {
+			w.Header().Set("Retry-After", "1")
+			proxy.WriteError(w, http.StatusServiceUnavailable, "concurrency-limit")
+			return
+		}
+		start, ok := time.Now(), false
+		defer func() { sr.adaptive.Release(time.Since(start), !ok) }()
+		ok = s.guarded(w, r, pol, sr)
+		return
+	}
+	s.guarded(w, r, pol, sr)
+}
+
+// guarded runs the request under the service's circuit breaker, if any.
+func (s *service) guarded(w http.ResponseWriter, r *http.Request, pol *routePolicy, sr *svcResilience) bool {
 	if sr != nil && sr.breaker != nil {
 		if !sr.breaker.Allow() {
 			writeCircuitOpen(w)
-			return
+			return false
 		}
 		ok := false
 		defer func() { sr.breaker.Done(ok) }()
 		ok = s.serve(w, r, pol, sr)
-		return
+		return ok
 	}
-	s.serve(w, r, pol, sr)
+	return s.serve(w, r, pol, sr)
 }
 
 // deadline is the time the whole request may take: the route's timeout or
