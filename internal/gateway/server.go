@@ -162,7 +162,6 @@ func (s *Server) httpServer(h http.Handler, protos *http.Protocols, tlsConf *tls
 		MaxHeaderBytes:    opts.MaxHeaderBytes,
 		HTTP2: &http.HTTP2Config{
 			MaxConcurrentStreams: opts.MaxConcurrentStreams,
-			MaxReadFrameSize:     1 << 20,
 		},
 		ConnContext: connContext,
 		ErrorLog:    slog.NewLogLogger(opts.Log.Handler(), slog.LevelDebug),
