@@ -82,10 +82,11 @@
       d: demand + "L" + x(visible[visible.length - 1].ms).toFixed(1) + " " + base + "L" + x(visible[0].ms).toFixed(1) + " " + base + "Z",
     }, svg);
     el("path", { class: "capacity", d: path(visible, x, y, "capacity", true) }, svg);
+    el("path", { class: "demand", d: demand }, svg);
+    // The forecast goes on top: it often runs right along the demand.
     if (visible.some((p) => p.forecast > 0)) {
       el("path", { class: "forecast", d: path(visible, x, y, "forecast", false) }, svg);
     }
-    el("path", { class: "demand", d: demand }, svg);
   }
 
   window.shoalChart = { draw };

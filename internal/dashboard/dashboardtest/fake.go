@@ -72,17 +72,20 @@ func (p profile) rps(sec int64) float64 {
 	return p.base * (1 + p.swing*wave) * (0.95 + 0.1*noise(sec, p.port))
 }
 
-// forecast is a smoothed look 20 seconds ahead, as a predictive scaler would give.
+// forecast is what a predictive scaler expects for second sec: the smooth
+// wave without the noise. The scaler acts on forecast(sec+lead).
 func (p profile) forecast(sec int64) float64 {
-	wave := math.Sin(2 * math.Pi * float64(sec+20) / p.period)
+	wave := math.Sin(2 * math.Pi * float64(sec) / p.period)
 	return p.base * (1 + p.swing*wave)
 }
 
-// desired follows the smooth wave (now or 20 s ahead, whichever is higher),
+// lead is how far ahead the fake scaler looks: about a cold start and a half.
+const lead = 8
+
+// desired follows the smooth wave (now or lead seconds ahead, whichever is higher),
 // not the noisy rate, so it changes a few times a wave as a real scaler does.
 func (p profile) desired(sec int64) int {
-	now := p.base * (1 + p.swing*math.Sin(2*math.Pi*float64(sec)/p.period))
-	n := int(math.Ceil(1.1 * math.Max(now, p.forecast(sec)) / p.perInst))
+	n := int(math.Ceil(1.1 * math.Max(p.forecast(sec), p.forecast(sec+lead)) / p.perInst))
 	return min(max(n, 1), 12)
 }
 
@@ -202,7 +205,7 @@ func (f *Fake) Events(since time.Time) []api.DashboardEvent {
 		for _, p := range f.profiles {
 			if before, now := p.desired(sec-1), p.desired(sec); before != now {
 				out = append(out, api.DashboardEvent{Time: at, Service: p.name, Kind: api.EventScale,
-					Text: fmt.Sprintf("desired %d → %d (forecast %.0f req/s)", before, now, p.forecast(sec))})
+					Text: fmt.Sprintf("desired %d → %d (forecast %.0f req/s in %ds)", before, now, p.forecast(sec+lead), lead)})
 			}
 		}
 		if ejected(sec) != ejected(sec-1) {
