@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -218,5 +219,30 @@ func TestAssetsNeedNoNetwork(t *testing.T) {
 		if strings.Contains(string(body), "@import") {
 			t.Errorf("%s imports another style sheet", name)
 		}
+	}
+}
+
+// nanSource reports a second without requests the way a quantile sketch may:
+// NaN latencies. The snapshot must still be valid JSON.
+type nanSource struct{ stubSource }
+
+func (s *nanSource) Timeline(service string, since time.Time) []api.DashboardPoint {
+	pts := s.stubSource.Timeline(service, since)
+	for i := range pts {
+		pts[i].P50MS, pts[i].P99MS, pts[i].Forecast = math.NaN(), math.Inf(1), math.NaN()
+	}
+	return pts
+}
+
+func TestSnapshotReplacesNaN(t *testing.T) {
+	clk := &clock{t: start}
+	h, err := dashboard.New(&nanSource{stubSource{clk: clk}}, dashboard.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := getSnapshot(t, h)
+	now := snap.Services[0].Now
+	if now.P50MS != 0 || now.P99MS != 0 || now.Forecast != 0 || now.RPS == 0 {
+		t.Errorf("now = %+v, want NaN and Inf as 0 and the rate kept", now)
 	}
 }

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,7 +15,8 @@ import (
 // timeline and, when withEvents, the recent events.
 func (h *Handler) snapshot(now time.Time, withEvents bool) api.DashboardSnapshot {
 	windowStart := now.Add(-h.opts.Window)
-	infos := h.src.Services()
+	// A copy: the source may hand out a slice it keeps.
+	infos := slices.Clone(h.src.Services())
 	slices.SortFunc(infos, func(a, b api.ServiceInfo) int { return strings.Compare(a.Name, b.Name) })
 	breakers, _ := h.src.(BreakerSource)
 
@@ -28,10 +30,7 @@ func (h *Handler) snapshot(now time.Time, withEvents bool) api.DashboardSnapshot
 		if d, ok := h.src.Service(info.Name); ok {
 			svc.Endpoints = append(svc.Endpoints, d.Endpoints...)
 		}
-		svc.Timeline = h.src.Timeline(info.Name, windowStart)
-		if svc.Timeline == nil {
-			svc.Timeline = []api.DashboardPoint{}
-		}
+		svc.Timeline = finitePoints(h.src.Timeline(info.Name, windowStart))
 		if n := len(svc.Timeline); n > 0 {
 			svc.Now = svc.Timeline[n-1]
 		}
@@ -44,6 +43,22 @@ func (h *Handler) snapshot(now time.Time, withEvents bool) api.DashboardSnapshot
 		snap.Events = h.recentEvents(windowStart)
 	}
 	return snap
+}
+
+// finitePoints copies pts with NaN and infinite values replaced by 0: a
+// latency quantile of a second without requests is often NaN, and JSON has
+// no NaN (encoding/json refuses the whole document).
+func finitePoints(pts []api.DashboardPoint) []api.DashboardPoint {
+	out := make([]api.DashboardPoint, len(pts))
+	for i, p := range pts {
+		for _, f := range []*float64{&p.RPS, &p.P50MS, &p.P99MS, &p.ErrorShare, &p.Capacity, &p.Forecast} {
+			if math.IsNaN(*f) || math.IsInf(*f, 0) {
+				*f = 0
+			}
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // recentEvents returns the newest MaxEvents events after since, newest first.
