@@ -81,3 +81,124 @@ type CacheStore struct {
 
 	Pos Pos `yaml:"-"`
 }
+
+// Auth admits only callers that prove who they are, with any of the
+// configured methods, and that hold what the route requires.
+type Auth struct {
+	// Bearer tokens (JWT) in the Authorization header.
+	JWT *JWTAuth `yaml:"jwt"`
+	// Static API keys, kept as SHA-256 digests.
+	APIKeys *APIKeyAuth `yaml:"api_keys"`
+	// HTTP basic authentication with bcrypt password hashes.
+	Basic *BasicAuth `yaml:"basic"`
+	// Let requests without credentials through anonymously; wrong
+	// credentials are still refused.
+	Optional bool `yaml:"optional"`
+	// OAuth scopes the caller must all hold (the token's "scope" or "scp").
+	Scopes []string `yaml:"scopes"`
+	// Roles of which the caller must hold at least one.
+	Roles []string `yaml:"roles"`
+	// Claim that lists the caller's roles.
+	RolesClaim string `yaml:"roles_claim" default:"roles"`
+	// Methods the caller may use on this route; empty allows every method.
+	Methods []string `yaml:"methods"`
+	// Upstream request headers set from the caller's claims, header name
+	// to claim name ("X-User-Id: sub"). Copies sent by the client are
+	// always removed first.
+	ClaimHeaders map[string]string `yaml:"claim_headers"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// JWTAuth validates JSON Web Tokens.
+type JWTAuth struct {
+	// URL of the issuer's JSON Web Key Set. Keys are cached, refreshed
+	// every jwks_refresh and at once when a token names an unknown key.
+	JWKSURL string `yaml:"jwks_url"`
+	// How long fetched keys are used before the set is read again.
+	JWKSRefresh Duration `yaml:"jwks_refresh" default:"10m"`
+	// Shared secret that enables HS256 tokens. Prefer jwks_url.
+	HS256Secret string `yaml:"hs256_secret"`
+	// Accepted signature algorithms. Default: RS256, ES256 and EdDSA with
+	// jwks_url, plus HS256 with hs256_secret.
+	Algorithms []string `yaml:"algorithms"`
+	// Required "iss" claim.
+	Issuer string `yaml:"issuer"`
+	// The token's "aud" must contain one of these.
+	Audience []string `yaml:"audience"`
+	// Clock difference tolerated on exp, nbf and iat.
+	ClockSkew Duration `yaml:"clock_skew" default:"30s"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// APIKeyAuth accepts static keys sent in a header.
+type APIKeyAuth struct {
+	// Header that carries the key.
+	Header string `yaml:"header" default:"X-Api-Key"`
+	// The accepted keys.
+	Keys []*APIKey `yaml:"keys" required:"true"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// APIKey is one accepted key, stored as its digest
+// (printf %s KEY | sha256sum).
+type APIKey struct {
+	// The caller's name: the "sub" claim for claim_headers and rate limits.
+	Name string `yaml:"name" required:"true"`
+	// Hex SHA-256 of the key.
+	SHA256 string `yaml:"sha256" required:"true"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// BasicAuth checks user names and passwords (RFC 7617).
+type BasicAuth struct {
+	// Realm named in the challenge.
+	Realm string `yaml:"realm" default:"shoal"`
+	// The users.
+	Users []*BasicUser `yaml:"users" required:"true"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// BasicUser is one user with a bcrypt password hash
+// (htpasswd -nbB user password).
+type BasicUser struct {
+	Name   string `yaml:"name" required:"true"`
+	Bcrypt string `yaml:"bcrypt" required:"true"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// CORS lets browser scripts from other origins call the route. Preflight
+// requests are answered by the gateway, before auth.
+type CORS struct {
+	// Allowed origins ("https://app.example.com"), or "*" for any.
+	Origins []string `yaml:"origins" required:"true"`
+	// Methods allowed in cross-origin requests.
+	Methods []string `yaml:"methods" default:"[GET, HEAD, POST]"`
+	// Request headers scripts may send.
+	Headers []string `yaml:"headers"`
+	// Response headers scripts may read.
+	ExposeHeaders []string `yaml:"expose_headers"`
+	// Allow cookies and credentials. Not with origins "*" in browsers'
+	// eyes: the request's origin is echoed instead.
+	Credentials bool `yaml:"credentials"`
+	// How long browsers may cache a preflight answer.
+	MaxAge Duration `yaml:"max_age" default:"10m"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// SecurityHeaders adds hardening response headers (nosniff, frame
+// denial, referrer policy, opener policy) unless the upstream set them.
+type SecurityHeaders struct {
+	// Strict-Transport-Security max-age; 0 leaves it out.
+	HSTS Duration `yaml:"hsts" default:"0s"`
+	// Content-Security-Policy value; empty leaves it out.
+	ContentSecurityPolicy string `yaml:"content_security_policy"`
+
+	Pos Pos `yaml:"-"`
+}

@@ -35,6 +35,12 @@ type Route struct {
 	RequestHeaders HeaderOps `yaml:"request_headers"`
 	// Header changes made to the response before it is sent to the client.
 	ResponseHeaders HeaderOps `yaml:"response_headers"`
+	// Let in only callers that authenticate, and hold what the route needs.
+	Auth *Auth `yaml:"auth"`
+	// Cross-origin access for browser scripts.
+	CORS *CORS `yaml:"cors"`
+	// Hardening response headers.
+	SecurityHeaders *SecurityHeaders `yaml:"security_headers"`
 	// Throttle each client (or API key, user ...) of this route.
 	RateLimit *RateLimit `yaml:"rate_limit"`
 	// Store and reuse responses as HTTP caching rules allow.

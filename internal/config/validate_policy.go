@@ -1,7 +1,9 @@
 package config
 
 import (
+	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -90,5 +92,83 @@ func (v *validator) policyStores(d *Dynamic) {
 	}
 	if d.Cache.MaxBytes <= 0 {
 		v.errorf(d.Cache.Pos.Of("max_bytes"), "cache.max_bytes: must be positive")
+	}
+}
+
+// authPolicies checks a route's auth, cors and security_headers sections.
+func (v *validator) authPolicies(r *Route, p string) {
+	if a := r.Auth; a != nil {
+		v.auth(a, p+".auth")
+	}
+	if c := r.CORS; c != nil {
+		for i, o := range c.Origins {
+			if o == "*" {
+				continue
+			}
+			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+				v.errorf(c.Pos.Of(fmt.Sprintf("origins[%d]", i)), "%s.cors.origins[%d]: %q: use scheme://host[:port] or *", p, i, o)
+			}
+		}
+	}
+	if s := r.SecurityHeaders; s != nil && s.HSTS < 0 {
+		v.errorf(s.Pos.Of("hsts"), "%s.security_headers.hsts: must not be negative", p)
+	}
+}
+
+func (v *validator) auth(a *Auth, p string) {
+	if a.JWT == nil && a.APIKeys == nil && a.Basic == nil {
+		v.errorf(a.Pos.Line, "%s: set at least one of jwt, api_keys and basic", p)
+	}
+	if j := a.JWT; j != nil {
+		if j.JWKSURL == "" && j.HS256Secret == "" {
+			v.errorf(j.Pos.Line, "%s.jwt: set jwks_url or hs256_secret", p)
+		}
+		if j.JWKSURL != "" {
+			if u, err := url.Parse(j.JWKSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				v.errorf(j.Pos.Of("jwks_url"), "%s.jwt.jwks_url: %q is not an http(s) URL", p, j.JWKSURL)
+			}
+		}
+		if j.HS256Secret != "" && len(j.HS256Secret) < 32 {
+			v.errorf(j.Pos.Of("hs256_secret"), "%s.jwt.hs256_secret: use at least 32 bytes", p)
+		}
+		for i, alg := range j.Algorithms {
+			switch alg {
+			case "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA":
+			case "HS256":
+				if j.HS256Secret == "" {
+					v.errorf(j.Pos.Of(fmt.Sprintf("algorithms[%d]", i)), "%s.jwt.algorithms[%d]: HS256 needs hs256_secret", p, i)
+				}
+			default:
+				v.errorf(j.Pos.Of(fmt.Sprintf("algorithms[%d]", i)), "%s.jwt.algorithms[%d]: %q is not supported", p, i, alg)
+			}
+		}
+		if j.ClockSkew < 0 || j.JWKSRefresh <= 0 {
+			v.errorf(j.Pos.Line, "%s.jwt: clock_skew must not be negative and jwks_refresh must be positive", p)
+		}
+	}
+	if k := a.APIKeys; k != nil {
+		if !validToken(k.Header) {
+			v.errorf(k.Pos.Of("header"), "%s.api_keys.header: %q is not a valid header name", p, k.Header)
+		}
+		for i, key := range k.Keys {
+			if b, err := hex.DecodeString(key.SHA256); err != nil || len(b) != 32 {
+				v.errorf(key.Pos.Of("sha256"), "%s.api_keys.keys[%d].sha256: want 64 hex digits (the SHA-256 of the key)", p, i)
+			}
+		}
+	}
+	if b := a.Basic; b != nil {
+		for i, u := range b.Users {
+			if !strings.HasPrefix(u.Bcrypt, "$2") {
+				v.errorf(u.Pos.Of("bcrypt"), "%s.basic.users[%d].bcrypt: not a bcrypt hash ($2a$/$2b$/$2y$...)", p, i)
+			}
+			if strings.Contains(u.Name, ":") {
+				v.errorf(u.Pos.Of("name"), "%s.basic.users[%d].name: must not contain ':'", p, i)
+			}
+		}
+	}
+	for h := range a.ClaimHeaders {
+		if !validToken(h) {
+			v.errorf(a.Pos.Of("claim_headers"), "%s.claim_headers: %q is not a valid header name", p, h)
+		}
 	}
 }

@@ -27,6 +27,7 @@ func (v *validator) routes(rs []*Route) {
 		v.action(r, p)
 		v.modifiers(r, p)
 		v.policies(r, p)
+		v.authPolicies(r, p)
 		v.routeResilience(r, p)
 	}
 }

@@ -21,6 +21,7 @@ type routeMiddleware struct {
 // Each policy package adds its one entry here.
 func (g *Gateway) routeMiddlewares() []routeMiddleware {
 	return []routeMiddleware{
+		{name: "auth", build: buildAuth},
 		{name: "rate_limit", build: buildRateLimit},
 		{name: "fault", build: buildFault},
 		{name: "cache", build: buildCache},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/middleware/auth"
 	"github.com/shoal-gw/shoal/internal/middleware/cache"
 	"github.com/shoal-gw/shoal/internal/middleware/ratelimit"
 )
@@ -27,7 +28,7 @@ func buildRateLimit(g *Gateway, route string, rc *config.Route, d *config.Dynami
 	o := ratelimit.Options{
 		Policy: route, Limits: limits, Key: key, Local: p.local,
 		FailOpen: c.OnStoreError != "deny", Headers: c.Headers == nil || *c.Headers,
-		Log: g.log.With("route", route),
+		Log:   g.log.With("route", route),
 		Count: func(outcome string) { p.rl.WithLabelValues(route, outcome).Inc() },
 	}
 	if c.Store == "redis" {
@@ -57,8 +58,8 @@ func buildCache(g *Gateway, route string, rc *config.Route, d *config.Dynamic) (
 	}), nil
 }
 
-// policyClaim reads a claim of the authenticated caller for rate limit
-// keys. Without an auth policy on the route there is none.
+// policyClaim reads a claim of the caller that the route's auth policy
+// authenticated, for rate limit keys. Without auth there is none.
 func (g *Gateway) policyClaim(r *http.Request, name string) (string, bool) {
-	return "", false
+	return auth.Claim(r, name)
 }

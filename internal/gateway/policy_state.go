@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/middleware/auth"
 	"github.com/shoal-gw/shoal/internal/middleware/cache"
 	"github.com/shoal-gw/shoal/internal/middleware/ratelimit"
 )
@@ -22,8 +23,11 @@ type policyState struct {
 	cache *cache.Memory
 	stats *cache.Stats
 	rl    *prometheus.CounterVec
+	// authCount counts auth outcomes by route.
+	authCount *prometheus.CounterVec
 
-	mu        sync.Mutex // guards the Redis fields
+	mu        sync.Mutex // guards the Redis fields and jwks
+	jwks      map[string]*auth.JWKS
 	redisKey  string
 	redis     *redis.Client
 	redisRate *ratelimit.Redis
@@ -40,7 +44,12 @@ func (g *Gateway) policies() *policyState {
 			Name: "shoal_ratelimit_decisions_total",
 			Help: "Rate limit decisions by route and outcome (allowed, limited, store_error).",
 		}, []string{"route", "outcome"})
-		g.metrics.Registry.MustRegister(p.rl)
+		p.authCount = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoal_auth_decisions_total",
+			Help: "Authentication decisions by route and outcome (ok, unauthenticated, forbidden).",
+		}, []string{"route", "outcome"})
+		p.jwks = map[string]*auth.JWKS{}
+		g.metrics.Registry.MustRegister(p.rl, p.authCount)
 		for name, v := range map[string]func() int64{
 			"hit": p.stats.Hits.Load, "miss": p.stats.Misses.Load, "stale": p.stats.Stale.Load,
 			"revalidated": p.stats.Revalidated.Load, "coalesced": p.stats.Coalesced.Load,
