@@ -55,6 +55,7 @@ func buildCache(g *Gateway, route string, rc *config.Route, d *config.Dynamic) (
 	return cache.New(cache.Options{
 		Store: p.cache, MaxObjectBytes: c.MaxObjectBytes, StaleIfError: c.StaleIfError.D(),
 		Stats: p.stats, Log: g.log.With("route", route),
+		Authenticated: func(r *http.Request) bool { _, ok := auth.FromContext(r.Context()); return ok },
 	}), nil
 }
 

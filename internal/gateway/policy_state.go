@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -90,9 +92,26 @@ func (g *Gateway) redisRateStore(rc *config.Redis) *ratelimit.Redis {
 
 // PurgeCache drops the cached responses whose key (scheme://host/path?query)
 // starts with prefix; "" drops everything. It returns how many it dropped.
-// The admin API mounts it (see CachePurgeHandler).
+// The admin API mounts it through CachePurgeHandler.
 func (g *Gateway) PurgeCache(prefix string) int {
 	return g.policies().cache.Purge(prefix)
+}
+
+// CachePurgeHandler serves the admin API's cache purge:
+// POST (or DELETE) with ?prefix=http://host/path drops those entries,
+// without prefix everything; the answer is {"purged": N}.
+func (g *Gateway) CachePurgeHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && r.Method != http.MethodDelete {
+			w.Header().Set("Allow", "POST, DELETE")
+			http.Error(w, "use POST or DELETE", http.StatusMethodNotAllowed)
+			return
+		}
+		n := g.PurgeCache(r.URL.Query().Get("prefix"))
+		g.log.Info("cache purged", "prefix", r.URL.Query().Get("prefix"), "entries", n)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"purged\": %d}\n", n)
+	})
 }
 
 // closePolicies releases the Redis client; Gateway.Close calls it.

@@ -108,8 +108,10 @@ routes:
 	if calls.Load() != 1 {
 		t.Fatalf("origin called %d times, want 1", calls.Load())
 	}
-	if n := g.PurgeCache("http://example.com/c"); n != 1 {
-		t.Fatalf("purge removed %d entries, want 1", n)
+	pw := httptest.NewRecorder()
+	g.CachePurgeHandler().ServeHTTP(pw, httptest.NewRequest("POST", "/api/cache/purge?prefix=http://example.com/c", nil))
+	if pw.Code != 200 || strings.TrimSpace(pw.Body.String()) != `{"purged": 1}` {
+		t.Fatalf("purge: %d %s, want one entry purged", pw.Code, pw.Body)
 	}
 	serve(g, "GET", "http://example.com/c", nil)
 	if calls.Load() != 2 {

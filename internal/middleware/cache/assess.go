@@ -74,7 +74,9 @@ func (c *Cache) staleOnError(e *Entry, reqCC directives, now time.Time) bool {
 }
 
 // storable reports whether a response may be stored (RFC 9111 §3).
-func storable(r *http.Request, reqCC directives, status int, h http.Header) bool {
+// authed says the request carried credentials, which makes the response
+// storable only when it says so explicitly (§3.5).
+func storable(r *http.Request, authed bool, reqCC directives, status int, h http.Header) bool {
 	if r.Method != http.MethodGet || !understoodStatus(status) {
 		return false
 	}
@@ -91,7 +93,7 @@ func storable(r *http.Request, reqCC directives, status int, h http.Header) bool
 	} else if cc.has("no-store") && !sc.has("max-age") {
 		return false
 	}
-	if r.Header.Get("Authorization") != "" && !cc.has("public") && !cc.has("s-maxage") && !cc.has("must-revalidate") {
+	if authed && !cc.has("public") && !cc.has("s-maxage") && !cc.has("must-revalidate") {
 		return false
 	}
 	for _, f := range varyFields(h) {

@@ -25,9 +25,13 @@ type Options struct {
 	// KeyPrefix starts every key, to keep routes apart if they share a
 	// store and the same URLs mean different things.
 	KeyPrefix string
-	Stats     *Stats
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Authenticated reports a request whose caller the gateway itself
+	// authenticated (API key, basic, JWT): such answers are stored only
+	// when they say they may be shared, as with Authorization. Optional.
+	Authenticated func(*http.Request) bool
+	Stats         *Stats
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 // Cache is the middleware of one route.
@@ -120,7 +124,7 @@ func (c *Cache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not in cache", http.StatusGatewayTimeout)
 		return
 	}
-	if coalescable(r, reqCC) {
+	if coalescable(r, reqCC) && !c.authed(r) {
 		done, wait := c.flights.join(key)
 		if done != nil {
 			defer done()
@@ -143,8 +147,13 @@ func (c *Cache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // coalescable: a plain read whose answer other readers could share.
 func coalescable(r *http.Request, reqCC directives) bool {
-	return r.Method == http.MethodGet && reqCC == nil && r.Header.Get("Authorization") == "" &&
+	return r.Method == http.MethodGet && reqCC == nil &&
 		r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == "" && r.Header.Get("Range") == ""
+}
+
+// authed reports a request with credentials (see Options.Authenticated).
+func (c *Cache) authed(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || (c.opts.Authenticated != nil && c.opts.Authenticated(r))
 }
 
 // pick returns the most recent stored variant that matches r.

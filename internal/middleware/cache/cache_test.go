@@ -232,3 +232,15 @@ func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Fatalf("purge removed %d, %d bytes left", n, m.Bytes())
 	}
 }
+
+func TestAuthenticatedCallersShareOnlyPublicAnswers(t *testing.T) {
+	for cc, wantCalls := range map[string]int64{"max-age=60": 2, "public, max-age=60": 1} {
+		org := &origin{respond: func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Cache-Control", cc) }}
+		h := New(Options{Store: NewMemory(1 << 20), Authenticated: func(*http.Request) bool { return true }})(org)
+		get(h, "/me")
+		get(h, "/me")
+		if org.calls.Load() != wantCalls {
+			t.Errorf("%q behind auth: origin called %d times, want %d", cc, org.calls.Load(), wantCalls)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func (c *Cache) fetch(w http.ResponseWriter, r *http.Request, key string, stale 
 		serve(w, r, stale, respTime, "fwd=stale; fwd-status="+itoa(status)+"; detail=stale-if-error")
 		return
 	}
-	if !cw.over && storable(r, reqCC, status, cw.header) {
+	if !cw.over && storable(r, c.authed(r), reqCC, status, cw.header) {
 		c.put(newEntry(key, r, status, cw.header, cw.buf.Bytes(), reqTime, respTime))
 	}
 }
@@ -107,7 +107,7 @@ func (c *Cache) background(key string, r *http.Request, e *Entry) {
 		case validating && status == http.StatusNotModified:
 			c.put(e.updated(cw.header, reqTime, respTime))
 			c.opts.Stats.Revalidated.Add(1)
-		case !cw.over && storable(out, parseCC(out.Header), status, cw.header):
+		case !cw.over && storable(out, c.authed(out), parseCC(out.Header), status, cw.header):
 			c.put(newEntry(key, out, status, cw.header, cw.buf.Bytes(), reqTime, respTime))
 		}
 	}()
