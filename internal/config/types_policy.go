@@ -10,7 +10,10 @@ type RateLimit struct {
 	// auth). A request missing a part is not limited by this policy.
 	Key []string `yaml:"key" default:"[client_ip]"`
 	// The limits, such as 10 per 1s and 10000 per 24h.
-	Limits []*RateLimitRule `yaml:"limits" required:"true"`
+	Limits []*RateLimitRule `yaml:"limits"`
+	// Most requests of one key in progress at once on each gateway (local
+	// only); 0 means no such cap. Over it: 429.
+	Concurrency int64 `yaml:"concurrency"`
 	// Where the counts live: local (each gateway on its own) or redis
 	// (shared by every gateway using the redis section).
 	Store string `yaml:"store" default:"local" enum:"local,redis"`

@@ -42,8 +42,11 @@ func (v *validator) rateLimit(rl *RateLimit, p string) {
 			v.errorf(rl.Pos.Of(fmt.Sprintf("key[%d]", i)), "%s.key[%d]: %q: use client_ip, route, header:NAME or claim:NAME", p, i, k)
 		}
 	}
-	if rl.Limits != nil && len(rl.Limits) == 0 {
-		v.errorf(rl.Pos.Of("limits"), "%s.limits: at least one limit is needed", p)
+	if len(rl.Limits) == 0 && rl.Concurrency <= 0 {
+		v.errorf(rl.Pos.Line, "%s: set limits, concurrency or both", p)
+	}
+	if rl.Concurrency < 0 {
+		v.errorf(rl.Pos.Of("concurrency"), "%s.concurrency: must not be negative", p)
 	}
 	names := map[string]bool{}
 	for i, l := range rl.Limits {

@@ -27,6 +27,7 @@ func buildRateLimit(g *Gateway, route string, rc *config.Route, d *config.Dynami
 	}
 	o := ratelimit.Options{
 		Policy: route, Limits: limits, Key: key, Local: p.local,
+		Concurrency: c.Concurrency, Inflight: p.inflight,
 		FailOpen: c.OnStoreError != "deny", Headers: c.Headers == nil || *c.Headers,
 		Log:   g.log.With("route", route),
 		Count: func(outcome string) { p.rl.WithLabelValues(route, outcome).Inc() },

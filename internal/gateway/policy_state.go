@@ -22,9 +22,11 @@ import (
 type policyState struct {
 	once  sync.Once
 	local *ratelimit.Local
-	cache *cache.Memory
-	stats *cache.Stats
-	rl    *prometheus.CounterVec
+	// inflight counts requests in progress per key (concurrency limits).
+	inflight *ratelimit.Inflight
+	cache    *cache.Memory
+	stats    *cache.Stats
+	rl       *prometheus.CounterVec
 	// authCount counts auth outcomes by route.
 	authCount *prometheus.CounterVec
 
@@ -40,6 +42,7 @@ func (g *Gateway) policies() *policyState {
 	p := &g.pol
 	p.once.Do(func() {
 		p.local = ratelimit.NewLocal(nil)
+		p.inflight = ratelimit.NewInflight()
 		p.cache = cache.NewMemory(64 << 20)
 		p.stats = &cache.Stats{}
 		p.rl = prometheus.NewCounterVec(prometheus.CounterOpts{

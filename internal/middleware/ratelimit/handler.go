@@ -32,14 +32,22 @@ type Options struct {
 	// Headers adds RateLimit and RateLimit-Policy to every response.
 	Headers bool
 	Log     *slog.Logger
-	// Counters, optional: called with "allowed", "limited" or "store_error".
+	// Concurrency, when positive, caps the requests of one key in progress
+	// at once on this gateway; Inflight (shared across reloads) counts them.
+	Concurrency int64
+	Inflight    *Inflight
+	// Counters, optional: called with "allowed", "limited",
+	// "concurrency_limited" or "store_error".
 	Count func(outcome string)
 }
 
 // New returns the middleware.
 func New(o Options) (func(http.Handler) http.Handler, error) {
-	if len(o.Limits) == 0 {
+	if len(o.Limits) == 0 && o.Concurrency <= 0 {
 		return nil, errors.New("rate limit: no limits")
+	}
+	if o.Concurrency > 0 && o.Inflight == nil {
+		return nil, errors.New("rate limit: a concurrency limit needs an in-flight counter")
 	}
 	for _, l := range o.Limits {
 		if err := l.Validate(); err != nil {
@@ -63,7 +71,23 @@ func New(o Options) (func(http.Handler) http.Handler, error) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			d, err := o.decide(r.Context(), o.Policy+"|"+key)
+			key = o.Policy + "|" + key
+			if o.Concurrency > 0 {
+				if !o.Inflight.Acquire(key, o.Concurrency) {
+					o.Count("concurrency_limited")
+					w.Header().Set("Retry-After", "1")
+					w.Header().Set("Shoal-Error", "concurrency-limited")
+					http.Error(w, "too many requests in progress", http.StatusTooManyRequests)
+					return
+				}
+				defer o.Inflight.Release(key)
+			}
+			if len(o.Limits) == 0 {
+				o.Count("allowed")
+				next.ServeHTTP(w, r)
+				return
+			}
+			d, err := o.decide(r.Context(), key)
 			if err != nil {
 				o.Count("store_error")
 				w.Header().Set("Retry-After", "1")

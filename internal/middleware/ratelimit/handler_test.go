@@ -91,3 +91,43 @@ func TestClaimKey(t *testing.T) {
 		t.Fatal("unknown key part accepted")
 	}
 }
+
+func TestConcurrencyLimitPerKey(t *testing.T) {
+	key, _ := KeySpec{Parts: []string{"header:X-User"}}.Build()
+	in := NewInflight()
+	mw, err := New(Options{Policy: "p", Key: key, Local: NewLocal(nil), Concurrency: 2, Inflight: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	entered := make(chan struct{}, 10)
+	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { entered <- struct{}{}; <-release }))
+	do := func(user string) int {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("X-User", user)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() { codes <- do("a") }()
+	}
+	<-entered
+	<-entered
+	if c := do("a"); c != http.StatusTooManyRequests {
+		t.Fatalf("third concurrent request of a: %d, want 429", c)
+	}
+	go func() { codes <- do("b") }()
+	<-entered // b has its own slots
+	close(release)
+	for range 2 {
+		if c := <-codes; c != 200 {
+			t.Fatalf("held request: %d", c)
+		}
+	}
+	<-codes
+	if in.Len() != 0 {
+		t.Fatalf("%d keys still hold slots after every request ended", in.Len())
+	}
+}
