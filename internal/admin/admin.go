@@ -83,17 +83,36 @@ func Handler(c Controller, opts Options) http.Handler {
 	return requireToken(opts.Token, mux)
 }
 
+// tokenCookie lets a browser use the dashboard when a token is set: a
+// browser cannot add an Authorization header to a page load or an
+// EventSource. Opening /?token=TOKEN once sets it.
+const tokenCookie = "shoal_admin_token"
+
 func requireToken(token string, next http.Handler) http.Handler {
 	want := []byte("Bearer " + token)
+	ok := func(r *http.Request) bool {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) == 1 {
+			return true
+		}
+		c, err := r.Cookie(tokenCookie)
+		return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(token)) == 1
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		if q := r.URL.Query().Get("token"); q != "" && r.URL.Path == "/" {
+			if subtle.ConstantTimeCompare([]byte(q), []byte(token)) == 1 {
+				http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+				// Drop the token from the address bar and the history.
+				http.Redirect(w, r, "/", http.StatusSeeOther)
+				return
+			}
+		}
+		if !ok(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="shoal-admin"`)
-			WriteJSONError(w, http.StatusUnauthorized, "admin API requires a bearer token")
+			WriteJSONError(w, http.StatusUnauthorized, "admin API requires a bearer token (browsers: open /?token=TOKEN once)")
 			return
 		}
 		next.ServeHTTP(w, r)

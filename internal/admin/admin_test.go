@@ -122,3 +122,25 @@ func TestTokenRequired(t *testing.T) {
 		t.Errorf("healthz with token configured: %d", r.StatusCode)
 	}
 }
+
+func TestTokenCookieForBrowsers(t *testing.T) {
+	h := Handler(&fakeController{ready: true}, Options{Token: "s3cret"})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/?token=wrong", nil))
+	if rec.Code != 401 {
+		t.Fatalf("wrong token in query: %d", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/?token=s3cret", nil))
+	cookies := rec.Result().Cookies()
+	if rec.Code != 303 || len(cookies) != 1 || !cookies[0].HttpOnly {
+		t.Fatalf("right token in query: %d %v", rec.Code, cookies)
+	}
+	req := httptest.NewRequest("GET", "/api/services", nil)
+	req.AddCookie(cookies[0])
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Errorf("request with the cookie: %d", rec.Code)
+	}
+}
