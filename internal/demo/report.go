@@ -51,7 +51,7 @@ type KindCount struct {
 type Event struct {
 	At    time.Duration // since the run started
 	Phase string
-	What  string // "comments fail for 12s", "comments recover"
+	What  string // "comments fail for 12s"
 	Err   string // empty when the call succeeded
 }
 

@@ -58,8 +58,8 @@ type Phase struct {
 	Share float64
 	// Arrivals per second, before Options.Intensity.
 	Rates Rates
-	// The comments service fails for the whole phase: the generator calls
-	// its POST /fail when the phase starts and POST /recover when it ends.
+	// The comments service fails for the whole phase: when the phase starts
+	// the generator calls its POST /fail?for=<the phase's length>.
 	CommentsFail bool
 }
 

@@ -15,8 +15,7 @@ type Tick struct {
 	RatePerSecond float64
 	// Storefront pages answered OK, and those rendered without comments.
 	Pages, CommentsOmitted int64
-	// The generator has told the comments service to fail and not yet to
-	// recover.
+	// The current phase is one in which the comments service fails.
 	CommentsFailing bool
 	// This is the last tick: the run is over.
 	Done bool
