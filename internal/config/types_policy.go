@@ -77,10 +77,17 @@ type RouteCache struct {
 	Pos Pos `yaml:"-"`
 }
 
-// CacheStore sizes the memory that every cached route shares.
+// CacheStore is where the cached routes keep responses.
 type CacheStore struct {
-	// Bytes of responses kept; the least recently used go first.
+	// memory: in this gateway, bounded by max_bytes. redis: in the redis
+	// section's server, shared by every gateway using it and bounded by
+	// its maxmemory policy.
+	Store string `yaml:"store" default:"memory" enum:"memory,redis"`
+	// Bytes of responses kept in memory; the least recently used go first.
 	MaxBytes int64 `yaml:"max_bytes" default:"67108864"`
+	// With store redis: how long a response is kept past its freshness,
+	// for revalidation and stale answers.
+	KeepStale Duration `yaml:"keep_stale" default:"24h"`
 
 	Pos Pos `yaml:"-"`
 }

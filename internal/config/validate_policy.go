@@ -96,6 +96,12 @@ func (v *validator) policyStores(d *Dynamic) {
 	if d.Cache.MaxBytes <= 0 {
 		v.errorf(d.Cache.Pos.Of("max_bytes"), "cache.max_bytes: must be positive")
 	}
+	if d.Cache.Store == "redis" && d.Redis == nil {
+		v.errorf(d.Cache.Pos.Of("store"), "cache.store: redis needs a top-level redis section with its address")
+	}
+	if d.Cache.KeepStale <= 0 {
+		v.errorf(d.Cache.Pos.Of("keep_stale"), "cache.keep_stale: must be positive")
+	}
 }
 
 // authPolicies checks a route's auth, cors and security_headers sections.

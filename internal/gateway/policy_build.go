@@ -53,8 +53,15 @@ func buildCache(g *Gateway, route string, rc *config.Route, d *config.Dynamic) (
 	}
 	p := g.policies()
 	p.cache.SetMaxBytes(d.Cache.MaxBytes)
+	var store cache.Store = p.cache
+	if d.Cache.Store == "redis" {
+		if d.Redis == nil {
+			return nil, fmt.Errorf("route %s: cache.store redis needs the redis section", route)
+		}
+		store = g.redisCacheStore(d.Redis, d.Cache.KeepStale.D())
+	}
 	return cache.New(cache.Options{
-		Store: p.cache, MaxObjectBytes: c.MaxObjectBytes, StaleIfError: c.StaleIfError.D(),
+		Store: store, MaxObjectBytes: c.MaxObjectBytes, StaleIfError: c.StaleIfError.D(),
 		Stats: p.stats, Log: g.log.With("route", route),
 		Authenticated: func(r *http.Request) bool { _, ok := auth.FromContext(r.Context()); return ok },
 	}), nil

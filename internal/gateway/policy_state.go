@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -35,6 +36,9 @@ type policyState struct {
 	redisKey  string
 	redis     *redis.Client
 	redisRate *ratelimit.Redis
+	// redisCache is the shared cache store, when cache.store is redis.
+	redisCache     *cache.RedisStore
+	redisCacheKeep time.Duration
 }
 
 // policies returns the gateway's policy state, creating it once.
@@ -72,25 +76,47 @@ func (g *Gateway) policies() *policyState {
 	return p
 }
 
-// redisRateStore returns the shared Redis store for rc, making a new client
-// when the address or credentials changed. A replaced client is closed a
-// while later, once no request can still be using it.
-func (g *Gateway) redisRateStore(rc *config.Redis) *ratelimit.Redis {
-	p := g.policies()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	key := rc.Address + "\x00" + rc.Password + "\x00" + string(rune(rc.DB)) + "\x00" + rc.Timeout.String()
+// redisClientLocked makes sure p.redis talks to rc, making a new client
+// (and new stores over it) when the address, credentials or timeout
+// changed. A replaced client is closed a while later, once no request can
+// still be using it. The caller holds p.mu.
+func (g *Gateway) redisClientLocked(p *policyState, rc *config.Redis) {
+	key := rc.Address + "\x00" + rc.Password + "\x00" + strconv.Itoa(rc.DB) + "\x00" + rc.Timeout.String()
 	if p.redis != nil && p.redisKey == key {
-		return p.redisRate
+		return
 	}
 	if old := p.redis; old != nil {
 		time.AfterFunc(time.Minute, func() { _ = old.Close() })
 	}
 	p.redis = ratelimit.NewRedisClient(rc.Address, rc.Password, rc.DB, rc.Timeout.D())
 	p.redisRate = ratelimit.NewRedis(p.redis, ratelimit.RedisOptions{Timeout: rc.Timeout.D()})
+	p.redisCache = nil
 	p.redisKey = key
-	g.log.Info("rate limit store", "redis", rc.Address, "timeout", rc.Timeout.D())
+	g.log.Info("policy store", "redis", rc.Address, "timeout", rc.Timeout.D())
+}
+
+// redisRateStore returns the shared Redis rate limit store for rc.
+func (g *Gateway) redisRateStore(rc *config.Redis) *ratelimit.Redis {
+	p := g.policies()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g.redisClientLocked(p, rc)
 	return p.redisRate
+}
+
+// redisCacheStore returns the shared Redis cache store for rc.
+func (g *Gateway) redisCacheStore(rc *config.Redis, keep time.Duration) *cache.RedisStore {
+	p := g.policies()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g.redisClientLocked(p, rc)
+	if p.redisCache == nil || p.redisCacheKeep != keep {
+		// Cache bodies are larger than rate decisions: allow a little more
+		// than the decision timeout.
+		p.redisCache = cache.NewRedisStore(p.redis, 2*rc.Timeout.D(), keep, g.log)
+		p.redisCacheKeep = keep
+	}
+	return p.redisCache
 }
 
 // PurgeCache drops the cached responses whose key (scheme://host/path?query)

@@ -135,3 +135,27 @@ routes:
 		t.Fatalf("shoal_cache_requests_total{outcome=hit} = %v, want 3", hits)
 	}
 }
+
+// TestCacheRedisStoreSharedByGateways: with cache.store redis, an answer
+// stored by one gateway is a hit on another.
+func TestCacheRedisStoreSharedByGateways(t *testing.T) {
+	rd := redistest.Start(t)
+	origin, calls := policyOrigin(t)
+	yaml := fmt.Sprintf(`
+services:
+  web: {endpoints: [%s]}
+redis: {address: %s, timeout: 200ms}
+cache: {store: redis}
+routes:
+  - match: {path_prefix: /}
+    service: web
+    cache: {}
+`, origin.URL, rd.Addr)
+	g1, _ := newGateway(t, yaml)
+	g2, _ := newGateway(t, yaml)
+	serve(g1, "GET", "http://example.com/shared", nil)
+	w := serve(g2, "GET", "http://example.com/shared", nil)
+	if w.Body.String() != "hello" || calls.Load() != 1 || w.Header().Get("Cache-Status") != "shoal; hit" {
+		t.Fatalf("second gateway: %q %q, origin calls %d", w.Body, w.Header().Get("Cache-Status"), calls.Load())
+	}
+}

@@ -28,7 +28,7 @@ type Entry struct {
 
 func newEntry(key string, r *http.Request, status int, h http.Header, body []byte, reqTime, respTime time.Time) *Entry {
 	e := &Entry{Key: key, Status: status, Header: storableHeader(h), Body: body, RequestTime: reqTime, ResponseTime: respTime}
-	e.cc, e.sc = parseCC(e.Header), parseSurrogate(h)
+	e.parse()
 	for _, f := range varyFields(e.Header) {
 		if e.Vary == nil {
 			e.Vary = map[string]string{}
@@ -36,6 +36,11 @@ func newEntry(key string, r *http.Request, status int, h http.Header, body []byt
 		e.Vary[f] = varyValue(r.Header, f)
 	}
 	return e
+}
+
+// parse reads the directives of the stored header.
+func (e *Entry) parse() {
+	e.cc, e.sc = parseCC(e.Header), parseSurrogate(e.Header)
 }
 
 // size approximates the memory an entry holds.
@@ -109,10 +114,10 @@ func storableHeader(h http.Header) http.Header {
 	for _, f := range hopByHop {
 		out.Del(f)
 	}
-	// Shoal-added fields describe one answer, not the stored response;
-	// Surrogate-Control is for this gateway, not for the client.
+	// Shoal-added fields describe one answer, not the stored response.
+	// Surrogate-Control is kept (it is re-read after a 304 or from a
+	// shared store) and removed from every answer instead.
 	out.Del("Cache-Status")
-	out.Del("Surrogate-Control")
 	return out
 }
 
@@ -134,9 +139,6 @@ func (e *Entry) updated(h http.Header, reqTime, respTime time.Time) *Entry {
 		}
 	}
 	n.RequestTime, n.ResponseTime = reqTime, respTime
-	n.cc = parseCC(n.Header)
-	if h.Get("Surrogate-Control") != "" {
-		n.sc = parseSurrogate(h)
-	}
+	n.parse()
 	return &n
 }

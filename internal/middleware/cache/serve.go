@@ -14,6 +14,7 @@ func serve(w http.ResponseWriter, r *http.Request, e *Entry, now time.Time, stat
 	for k, v := range e.Header {
 		h[k] = v
 	}
+	h.Del("Surrogate-Control")
 	h.Set("Age", strconv.FormatInt(int64(age(e, now)/time.Second), 10))
 	h.Set("Cache-Status", "shoal; "+status)
 	if notModified(r, e) {

@@ -39,6 +39,8 @@ func (c *capture) WriteHeader(code int) {
 		for k, v := range c.header {
 			dst[k] = v
 		}
+		// Surrogate-Control is addressed to this gateway alone.
+		dst.Del("Surrogate-Control")
 		c.client.WriteHeader(code)
 	}
 }
