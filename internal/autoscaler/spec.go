@@ -1,0 +1,103 @@
+package autoscaler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/autoscale"
+)
+
+// Spec is one service's scale block, as the controller needs it.
+type Spec struct {
+	// Policy names an autoscale policy: shoal (default), hpa, kpa, weekago,
+	// static.
+	Policy string
+	// Metric is "concurrency" (default) or "rps".
+	Metric string
+	// Target is the wanted load per instance in metric units (default 10).
+	Target float64
+	// Min and Max bound the instance count; Min 0 allows scale to zero,
+	// Max 0 means no limit.
+	Min, Max int
+	// ColdStartHint is the expected start-to-ready time until the scaler
+	// has measured one (default 30 s).
+	ColdStartHint time.Duration
+	// ScaleToZeroGrace is how long the last instance stays after traffic
+	// stops, when Min is 0 (default 30 s).
+	ScaleToZeroGrace time.Duration
+}
+
+func (s Spec) withDefaults() Spec {
+	if s.Policy == "" {
+		s.Policy = "shoal"
+	}
+	if s.Metric == "" {
+		s.Metric = string(autoscale.MetricConcurrency)
+	}
+	if s.Target == 0 {
+		s.Target = autoscale.DefaultTarget
+	}
+	if s.ColdStartHint <= 0 {
+		s.ColdStartHint = autoscale.DefaultColdStart
+	}
+	if s.ScaleToZeroGrace <= 0 {
+		s.ScaleToZeroGrace = autoscale.DefaultScaleToZeroGrace
+	}
+	return s
+}
+
+// params turns the spec into policy parameters with the given cold start.
+func (s Spec) params(coldStart time.Duration) autoscale.Params {
+	p := autoscale.Params{
+		Metric:           autoscale.Metric(s.Metric),
+		Target:           s.Target,
+		Min:              s.Min,
+		Max:              s.Max,
+		ColdStart:        coldStart,
+		ScaleToZeroGrace: s.ScaleToZeroGrace,
+	}
+	if s.Policy == "static" {
+		// The static policy keeps max instances (the config's meaning).
+		p.Peak = max(s.Max, s.Min, 1)
+	}
+	return p
+}
+
+// build makes the policy the spec names, with the given cold start.
+func (s Spec) build(coldStart time.Duration) (autoscale.Policy, error) {
+	p, err := autoscale.New(s.Policy, s.params(coldStart))
+	if err != nil {
+		return nil, fmt.Errorf("building %s policy: %w", s.Policy, err)
+	}
+	return p, nil
+}
+
+// clamp applies Min and Max (the policies do too; this also covers wakes
+// and policies that do not know the bounds).
+func (s Spec) clamp(n int) int {
+	n = max(n, s.Min)
+	if s.Max > 0 && n > s.Max {
+		n = s.Max
+	}
+	return n
+}
+
+// leadSensitive reports whether the policy uses the cold start (as its
+// forecast lead): only those are rebuilt when the measured cold start moves.
+func leadSensitive(p autoscale.Policy) bool {
+	_, ok := p.(interface{ Lead() time.Duration })
+	return ok
+}
+
+// materialChange reports whether a measured cold start differs enough from
+// the one in use to rebuild the policy: by a quarter and at least 2 s.
+func materialChange(used, measured time.Duration) bool {
+	if measured <= 0 {
+		return false
+	}
+	d := measured - used
+	if d < 0 {
+		d = -d
+	}
+	return d >= 2*time.Second && d*4 >= used
+}
