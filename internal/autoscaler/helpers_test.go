@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/autoscale"
+	"github.com/shoal-gw/shoal/internal/signals"
 )
 
 // t0 is a Monday midnight, so daily and weekly slots start at zero.
@@ -153,3 +154,6 @@ func (r *rig) run(name string, n int, inFlight float64) (peak, last int) {
 
 // sinTurn is sin(2π x).
 func sinTurn(x float64) float64 { return math.Sin(2 * math.Pi * x) }
+
+// The gateway's signal set is what the integrator hands the controller.
+var _ Source = (*signals.Set)(nil)
