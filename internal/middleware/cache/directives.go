@@ -20,15 +20,24 @@ type directives map[string]string
 
 func parseCC(h http.Header) directives { return parseDirectives(h.Values("Cache-Control")) }
 
-// parseSurrogate reads Surrogate-Control (W3C Edge Architecture), which a
-// reverse proxy obeys before Cache-Control. A directive targeted at a
-// named device ("max-age=60;edge") is for someone else and skipped.
+// surrogateID is the device token this gateway announces in
+// Surrogate-Capability and answers to in targeted Surrogate-Control.
+const surrogateID = "shoal"
+
+// surrogateCapability is appended to requests sent to the origin, so it
+// knows a surrogate cache (W3C Edge Architecture) is in front of it.
+const surrogateCapability = surrogateID + `="Surrogate/1.0"`
+
+// parseSurrogate reads Surrogate-Control, which a reverse proxy obeys
+// before Cache-Control. Directives targeted at this gateway
+// ("max-age=60;shoal") or at nobody count; others are for other devices.
 func parseSurrogate(h http.Header) directives {
 	var own []string
 	for _, line := range h.Values("Surrogate-Control") {
 		for _, part := range splitList(line) {
-			if !strings.Contains(part, ";") {
-				own = append(own, part)
+			d, target, targeted := strings.Cut(part, ";")
+			if !targeted || strings.TrimSpace(target) == surrogateID {
+				own = append(own, strings.TrimSpace(d))
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 // the answer to the client when it is the answer, and stores it when
 // allowed. An origin failure is answered from stale when permitted.
 func (c *Cache) fetch(w http.ResponseWriter, r *http.Request, key string, stale *Entry, reqCC directives) {
+	r.Header.Add("Surrogate-Capability", surrogateCapability)
 	out := r
 	validating := false
 	if stale != nil {
@@ -93,6 +94,9 @@ func (c *Cache) background(key string, r *http.Request, e *Entry) {
 	}
 	out := r.Clone(context.WithoutCancel(r.Context()))
 	out.Method = http.MethodGet
+	if out.Header.Get("Surrogate-Capability") == "" {
+		out.Header.Add("Surrogate-Capability", surrogateCapability)
+	}
 	out, validating := conditional(out, e)
 	go func() {
 		defer c.revalidating.Delete(key)
