@@ -60,12 +60,12 @@ func (s *service) save() error {
 	return nil
 }
 
-// load restores a saved snapshot into the (new) policy. A missing file is
+// load restores a saved snapshot into pol, a new policy. A missing file is
 // normal; a corrupt or foreign one is logged and ignored, never fatal: the
 // policy then learns from scratch.
-func (s *service) load() {
+func (s *service) load(pol autoscale.Policy) {
 	path := s.path()
-	p, ok := s.policy.(autoscale.Persistent)
+	p, ok := pol.(autoscale.Persistent)
 	if path == "" || !ok {
 		return
 	}
@@ -80,8 +80,8 @@ func (s *service) load() {
 	if err == nil && file.Version != snapshotFileVersion {
 		err = fmt.Errorf("version %d, want %d", file.Version, snapshotFileVersion)
 	}
-	if err == nil && file.Policy != s.policy.Name() {
-		s.log.Info("autoscaler: saved state is of another policy, starting fresh", "saved", file.Policy, "policy", s.policy.Name())
+	if err == nil && file.Policy != pol.Name() {
+		s.log.Info("autoscaler: saved state is of another policy, starting fresh", "saved", file.Policy, "policy", pol.Name())
 		return
 	}
 	if err == nil {

@@ -56,7 +56,7 @@ func newService(c *Controller, name string, spec Spec) (*service, error) {
 		return nil, fmt.Errorf("autoscaler %s: %w", name, err)
 	}
 	s.policy = p
-	s.load()
+	s.load(p)
 	return s, nil
 }
 
@@ -90,7 +90,11 @@ func (s *service) rebuildLocked(spec Spec, coldStart time.Duration, now time.Tim
 	s.recent.each(p.Observe)
 	old, oldOK := s.policy.(autoscale.Persistent)
 	nw, newOK := p.(autoscale.Persistent)
-	if oldOK && newOK && s.policy.Name() == p.Name() {
+	switch {
+	case newOK && !(oldOK && s.policy.Name() == p.Name()):
+		// Another policy before: start from what this one saved, if any.
+		s.load(p)
+	case newOK:
 		// Restore after the replay: the snapshot already holds what the
 		// replayed seconds taught the old policy.
 		data, err := old.Snapshot()
