@@ -259,6 +259,7 @@ func (g *generator) gap(lambda float64) time.Duration {
 // pickKind chooses a kind with probability proportional to its rate.
 func (g *generator) pickKind(r Rates) Kind {
 	u := g.rng.Float64() * r.Total()
+	kinds := Kinds()
 	for _, k := range kinds {
 		if u < r.of(k) {
 			return k

@@ -27,8 +27,9 @@ const (
 	KindUpload Kind = "upload" // POST /upload?work=N
 )
 
-// Kinds lists every kind in a fixed order (reports iterate over it).
-var kinds = [...]Kind{KindHome, KindAlbum, KindOrder, KindUpload}
+// Kinds lists every kind in a fixed order. A function, not a package
+// variable, so nothing can change the order under a running generator.
+func Kinds() [4]Kind { return [4]Kind{KindHome, KindAlbum, KindOrder, KindUpload} }
 
 // Rates are arrivals per second of each kind.
 type Rates struct {
@@ -130,7 +131,7 @@ func (s Scenario) validate() error {
 		if p.Share <= 0 {
 			return fmt.Errorf("phase %d (%s): share must be positive", i, p.Name)
 		}
-		for _, k := range kinds {
+		for _, k := range Kinds() {
 			if r := p.Rates.of(k); r < 0 {
 				return fmt.Errorf("phase %d (%s): %s rate %v is negative", i, p.Name, k, r)
 			}
