@@ -17,7 +17,7 @@ func buildRateLimit(g *Gateway, route string, rc *config.Route, d *config.Dynami
 		return nil, nil
 	}
 	p := g.policies()
-	key, err := ratelimit.KeySpec{Parts: c.Key, Route: route, Claim: g.policyClaim}.Build()
+	key, err := ratelimit.KeySpec{Parts: c.Key, Route: route, Claim: g.policyClaim, TrustedProxies: g.trustedProxies()}.Build()
 	if err != nil {
 		return nil, fmt.Errorf("route %s: rate_limit: %w", route, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -31,7 +32,10 @@ type policyState struct {
 	// authCount counts auth outcomes by route.
 	authCount *prometheus.CounterVec
 
-	mu        sync.Mutex // guards the Redis fields and jwks
+	mu sync.Mutex // guards the Redis fields, jwks and trusted
+	// trusted are the proxies whose X-Forwarded-For rate limit keys
+	// believe (the static trusted_proxies); see SetTrustedProxies.
+	trusted   []netip.Prefix
 	jwks      map[string]*auth.JWKS
 	redisKey  string
 	redis     *redis.Client
@@ -117,6 +121,23 @@ func (g *Gateway) redisCacheStore(rc *config.Redis, keep time.Duration) *cache.R
 		p.redisCacheKeep = keep
 	}
 	return p.redisCache
+}
+
+// SetTrustedProxies tells the rate limits which peers' X-Forwarded-For to
+// believe for client_ip keys: the listeners' trusted_proxies. The app
+// calls it once before the first Apply; routes built later use it.
+func (g *Gateway) SetTrustedProxies(nets []netip.Prefix) {
+	p := g.policies()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trusted = append([]netip.Prefix(nil), nets...)
+}
+
+func (g *Gateway) trustedProxies() []netip.Prefix {
+	p := g.policies()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.trusted
 }
 
 // PurgeCache drops the cached responses whose key (scheme://host/path?query)

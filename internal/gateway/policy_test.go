@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,5 +158,42 @@ routes:
 	w := serve(g2, "GET", "http://example.com/shared", nil)
 	if w.Body.String() != "hello" || calls.Load() != 1 || w.Header().Get("Cache-Status") != "shoal; hit" {
 		t.Fatalf("second gateway: %q %q, origin calls %d", w.Body, w.Header().Get("Cache-Status"), calls.Load())
+	}
+}
+
+// TestRateLimitClientIPBehindTrustedProxy: behind a trusted proxy each
+// forwarded client has its own bucket; from others the header is ignored.
+func TestRateLimitClientIPBehindTrustedProxy(t *testing.T) {
+	origin, _ := policyOrigin(t)
+	g := New(Options{})
+	t.Cleanup(g.Close)
+	g.SetTrustedProxies([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+	cfg := parse(t, fmt.Sprintf(`
+services:
+  web: {endpoints: [%s]}
+routes:
+  - match: {path_prefix: /}
+    service: web
+    rate_limit: {limits: [{requests: 1, per: 1h}]}
+`, origin.URL))
+	if err := g.Apply(cfg.File, &cfg.Dynamic); err != nil {
+		t.Fatal(err)
+	}
+	do := func(peer, xff string) int {
+		r := httptest.NewRequest("GET", "http://example.com/", nil)
+		r.RemoteAddr = peer
+		r.Header.Set("X-Forwarded-For", xff)
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, r)
+		return w.Code
+	}
+	if do("10.0.0.1:1000", "203.0.113.1") != 200 || do("10.0.0.1:1000", "203.0.113.2") != 200 {
+		t.Fatal("two clients behind the trusted proxy share a bucket")
+	}
+	if do("10.0.0.1:1000", "203.0.113.1") != 429 {
+		t.Fatal("a client behind the trusted proxy was not limited")
+	}
+	if do("198.51.100.7:1000", "203.0.113.9") != 200 || do("198.51.100.7:1000", "203.0.113.10") != 429 {
+		t.Fatal("an untrusted peer's X-Forwarded-For was believed")
 	}
 }
