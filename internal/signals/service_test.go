@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/autoscale"
 )
 
 // fakeClock is a settable clock for tests.
@@ -167,6 +169,32 @@ func TestConcurrentBeginEnd(t *testing.T) {
 	s := NewService("api", nil)
 	const workers, each = 8, 2000
 	var wg sync.WaitGroup
+	// The control side drains while the request path records.
+	stop := make(chan struct{})
+	var arr, comp, errs float64
+	sum := func(xs []autoscale.Sample) {
+		for _, x := range xs {
+			arr += x.Arrivals
+			comp += x.Completions
+			errs += x.Errors
+			if x.InFlight < 0 || x.InFlight > workers {
+				t.Errorf("in-flight %v outside [0, %d]", x.InFlight, workers)
+			}
+		}
+	}
+	drainer := make(chan struct{})
+	go func() {
+		defer close(drainer)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			sum(s.Drain(time.Now()))
+			time.Sleep(time.Millisecond)
+		}
+	}()
 	for range workers {
 		wg.Go(func() {
 			for i := range each {
@@ -176,18 +204,12 @@ func TestConcurrentBeginEnd(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	close(stop)
+	<-drainer
 	if n := s.InFlight(); n != 0 {
 		t.Fatalf("in-flight gauge %d after all ended", n)
 	}
-	var arr, comp, errs float64
-	for _, x := range s.Drain(time.Now().Add(3 * time.Second)) {
-		arr += x.Arrivals
-		comp += x.Completions
-		errs += x.Errors
-		if x.InFlight < 0 || x.InFlight > workers {
-			t.Errorf("in-flight %v outside [0, %d]", x.InFlight, workers)
-		}
-	}
+	sum(s.Drain(time.Now().Add(3 * time.Second)))
 	if arr != workers*each || comp != workers*each || errs != workers*each/2 {
 		t.Errorf("arrivals %v completions %v errors %v, want %d, %d, %d", arr, comp, errs, workers*each, workers*each, workers*each/2)
 	}
