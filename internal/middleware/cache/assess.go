@@ -101,7 +101,11 @@ func storable(r *http.Request, authed bool, reqCC directives, status int, h http
 			return false
 		}
 	}
-	return sc.has("max-age") || cc.has("public") || cc.has("max-age") || cc.has("s-maxage") || h.Get("Expires") != "" || heuristicStatus[status]
+	explicit := sc.has("max-age") || cc.has("public") || cc.has("max-age") || cc.has("s-maxage") || h.Get("Expires") != ""
+	// A response that sets a cookie is shared only when the origin said
+	// it may be: guessing a lifetime for it could hand one user's session
+	// to the next.
+	return explicit || (heuristicStatus[status] && h.Get("Set-Cookie") == "")
 }
 
 func containsToken(lines []string, tok string) bool {

@@ -244,3 +244,21 @@ func TestAuthenticatedCallersShareOnlyPublicAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestSetCookieNeedsExplicitFreshness(t *testing.T) {
+	for cc, wantCalls := range map[string]int64{"": 2, "max-age=60": 1} {
+		org := &origin{respond: func(w http.ResponseWriter, r *http.Request) {
+			if cc != "" {
+				w.Header().Set("Cache-Control", cc)
+			}
+			w.Header().Set("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")
+			w.Header().Set("Set-Cookie", "session=abc")
+		}}
+		h := New(Options{Store: NewMemory(1 << 20)})(org)
+		get(h, "/sc")
+		get(h, "/sc")
+		if org.calls.Load() != wantCalls {
+			t.Errorf("Set-Cookie with Cache-Control %q: origin called %d times, want %d", cc, org.calls.Load(), wantCalls)
+		}
+	}
+}
