@@ -1,10 +1,10 @@
-// Command catalog is the album shop's product catalog: a fixed set of photo
+// Package catalog is the album shop's product catalog: a fixed set of photo
 // albums as JSON. It is cheap to call; under evening browsing it scales out
 // with the storefront because every page asks it for album data.
 //
 //	GET /albums        every album
 //	GET /albums/{id}   one album (404 when unknown)
-package main
+package catalog
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shoal-gw/shoal/examples/album/internal/kit"
+	"github.com/shoal-gw/shoal/examples/album/shop/kit"
 )
 
 // Album is one printable photo album.
@@ -68,6 +68,7 @@ func handler() http.Handler {
 // a burst of page views shows up as requests in flight.
 func work() { time.Sleep(3 * time.Millisecond) }
 
-func main() {
-	kit.Main(kit.Config{Name: "catalog", Handler: handler()})
+// Service is the catalog, ready for kit.Run.
+func Service() (kit.Config, error) {
+	return kit.Config{Name: "catalog", Handler: handler()}, nil
 }

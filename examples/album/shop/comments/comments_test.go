@@ -1,4 +1,4 @@
-package main
+package comments
 
 import (
 	"log/slog"

@@ -1,4 +1,4 @@
-// Command comments serves readers' comments on albums. Pages show them when
+// Package comments serves readers' comments on albums. Pages show them when
 // they can and leave them out when they cannot: this is the optional
 // dependency the demo breaks midway.
 //
@@ -13,7 +13,7 @@
 // instances started later included, and it ends by itself when "for" runs
 // out, even if nobody calls /recover. /healthz stays healthy: the process
 // is fine, its data source is not, as when a database goes away.
-package main
+package comments
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shoal-gw/shoal/examples/album/internal/kit"
+	"github.com/shoal-gw/shoal/examples/album/shop/kit"
 )
 
 // Comment is one reader's note on an album.
@@ -114,12 +114,11 @@ func flagPath() (string, error) {
 	return filepath.Join(filepath.Dir(exe), "album-comments.fail"), nil
 }
 
-func main() {
-	log := kit.Logger("comments")
+// Service is the comments service, ready for kit.Run.
+func Service() (kit.Config, error) {
 	path, err := flagPath()
 	if err != nil {
-		log.Error("no flag file", "err", err)
-		os.Exit(1)
+		return kit.Config{}, err
 	}
-	kit.Main(kit.Config{Name: "comments", Handler: handler(newFailFlag(path, log))})
+	return kit.Config{Name: "comments", Handler: handler(newFailFlag(path, kit.Logger("comments")))}, nil
 }

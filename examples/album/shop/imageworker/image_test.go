@@ -1,4 +1,4 @@
-package main
+package imageworker
 
 import (
 	"net/http"

@@ -1,10 +1,10 @@
-// Command imageworker prepares uploaded photos for print: it decodes them
+// Package imageworker prepares uploaded photos for print: it decodes them
 // into an image, blurs and downsizes it, and answers with a checksum of the
 // result. It is the CPU-heavy service of the album shop (about 30 ms of CPU
 // per request at work=1), so bulk uploads need more instances of it.
 //
 //	POST /process?work=N   body: the photo bytes (any content; it seeds the image)
-package main
+package imageworker
 
 import (
 	"hash/fnv"
@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shoal-gw/shoal/examples/album/internal/kit"
+	"github.com/shoal-gw/shoal/examples/album/shop/kit"
 )
 
 type result struct {
@@ -64,9 +64,10 @@ func handler() http.Handler {
 	return mux
 }
 
-func main() {
+// Service is the image worker, ready for kit.Run.
+func Service() (kit.Config, error) {
 	// Eight requests that each want a core would only queue inside the
 	// process on a small machine; four keeps latency honest and makes the
 	// autoscaler add instances instead.
-	kit.Main(kit.Config{Name: "imageworker", Handler: handler(), MaxInFlight: 4})
+	return kit.Config{Name: "imageworker", Handler: handler(), MaxInFlight: 4}, nil
 }

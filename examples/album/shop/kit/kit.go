@@ -33,14 +33,10 @@ type Config struct {
 	QueueTimeout time.Duration
 }
 
-// Main runs the service until SIGTERM or SIGINT and exits the process with a
-// non-zero code when it cannot listen.
-func Main(cfg Config) {
-	log := Logger(cfg.Name)
-	if err := run(cfg, log); err != nil {
-		log.Error("service stopped", "err", err)
-		os.Exit(1)
-	}
+// Run serves cfg on 127.0.0.1:$PORT until SIGTERM or SIGINT, then stops
+// gracefully. It returns an error when it cannot listen.
+func Run(cfg Config) error {
+	return run(cfg, Logger(cfg.Name))
 }
 
 // Logger returns a text logger on stderr tagged with the service and, when

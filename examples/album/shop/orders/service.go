@@ -1,8 +1,8 @@
-// Command orders takes print orders for albums.
+// Package orders takes print orders for albums.
 //
 //	POST /orders   {"album_id": 3, "copies": 2}  → 201 {"order_id": "...", ...}
 //	GET  /orders   the number of orders taken by this instance
-package main
+package orders
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/shoal-gw/shoal/examples/album/internal/kit"
+	"github.com/shoal-gw/shoal/examples/album/shop/kit"
 )
 
 type order struct {
@@ -66,6 +66,7 @@ func instanceOr(id string) string {
 	return id
 }
 
-func main() {
-	kit.Main(kit.Config{Name: "orders", Handler: handler()})
+// Service is the order desk, ready for kit.Run.
+func Service() (kit.Config, error) {
+	return kit.Config{Name: "orders", Handler: handler()}, nil
 }

@@ -1,4 +1,4 @@
-// Command storefront is the album shop's backend for its web front end. It
+// Package storefront is the album shop's backend for its web front end. It
 // renders pages from the catalog and the comments service and passes
 // orders and photo uploads on. It reaches every other service through the
 // Shoal gateway (GATEWAY_URL), so that their traffic is routed, measured
@@ -13,16 +13,17 @@
 // with a fallback, the page renders without them and says so in the
 // X-Album-Comments header ("shown" or "omitted"; the reason is in
 // X-Album-Comments-Reason).
-package main
+package storefront
 
 import (
 	"net/http"
 	"time"
 
-	"github.com/shoal-gw/shoal/examples/album/internal/kit"
+	"github.com/shoal-gw/shoal/examples/album/shop/kit"
 )
 
-func main() {
+// Service is the storefront, ready for kit.Run.
+func Service() (kit.Config, error) {
 	log := kit.Logger("storefront")
 	commentsTimeout, err := time.ParseDuration(kit.Env("COMMENTS_TIMEOUT", "300ms"))
 	if err != nil {
@@ -33,5 +34,5 @@ func main() {
 		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 128, IdleConnTimeout: 30 * time.Second},
 	})
 	s := &shop{gw: gw, log: log, commentsTimeout: commentsTimeout}
-	kit.Main(kit.Config{Name: "storefront", Handler: s.routes(), MaxInFlight: 16})
+	return kit.Config{Name: "storefront", Handler: s.routes(), MaxInFlight: 16}, nil
 }
