@@ -94,7 +94,8 @@ func (f *flights) join(key string) (done func(), wait <-chan struct{}) {
 
 // ServeHTTP answers from the store when it may, or asks the origin.
 func (c *Cache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	// Protocol upgrades (WebSocket) hijack the connection: never cached.
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Upgrade") != "" {
 		c.passThrough(w, r)
 		return
 	}

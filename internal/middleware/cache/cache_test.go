@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -260,5 +261,28 @@ func TestSetCookieNeedsExplicitFreshness(t *testing.T) {
 		if org.calls.Load() != wantCalls {
 			t.Errorf("Set-Cookie with Cache-Control %q: origin called %d times, want %d", cc, org.calls.Load(), wantCalls)
 		}
+	}
+}
+
+func TestUnsafeAndUpgradeRequestsPassStraightThrough(t *testing.T) {
+	h := New(Options{Store: NewMemory(1 << 20)})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "Grpc-Status")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("x"))
+		w.Header().Set("Grpc-Status", "0")
+		if _, ok := w.(http.Hijacker); !ok && http.NewResponseController(w).Flush() != nil {
+			t.Error("the writer hides the client's flusher")
+		}
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Post(srv.URL, "application/grpc", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Trailer.Get("Grpc-Status") != "0" {
+		t.Fatalf("trailer lost through the cache: %v", resp.Trailer)
 	}
 }

@@ -121,15 +121,14 @@ func (c *Cache) background(key string, r *http.Request, e *Entry) {
 // unsafe method that succeeded, invalidates what it changed (RFC 9111 §4.4).
 func (c *Cache) passThrough(w http.ResponseWriter, r *http.Request) {
 	c.opts.Stats.Bypassed.Add(1)
-	cw := newCapture(w, 0, func(*capture) bool { return true })
-	c.next.ServeHTTP(cw, r)
-	status := cw.done()
-	if safe(r.Method) || status < 200 || status >= 400 || c.opts.Store == nil {
+	sw := &statusWriter{ResponseWriter: w}
+	c.next.ServeHTTP(sw, r)
+	if safe(r.Method) || sw.status < 200 || sw.status >= 400 || c.opts.Store == nil {
 		return
 	}
 	c.invalidate(c.key(r))
 	for _, f := range []string{"Location", "Content-Location"} {
-		if v := cw.header.Get(f); v != "" {
+		if v := w.Header().Get(f); v != "" {
 			if u, err := r.URL.Parse(v); err == nil && sameOrigin(u, r) {
 				c.invalidate(c.opts.KeyPrefix + schemeOf(r) + r.Host + u.RequestURI())
 			}

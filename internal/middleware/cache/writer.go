@@ -24,7 +24,14 @@ func newCapture(client http.ResponseWriter, limit int, decide func(*capture) boo
 	return &capture{client: client, header: http.Header{}, limit: limit, decide: decide}
 }
 
-func (c *capture) Header() http.Header { return c.header }
+// Header is the origin's header until the answer streams; then the
+// client's, so trailers set after the body reach the client.
+func (c *capture) Header() http.Header {
+	if c.stream {
+		return c.client.Header()
+	}
+	return c.header
+}
 
 func (c *capture) WriteHeader(code int) {
 	// 1xx informational answers are not part of the stored response and
@@ -87,3 +94,29 @@ func (c *capture) done() int {
 	}
 	return c.status
 }
+
+// statusWriter passes everything straight to the client and remembers the
+// status, for requests the cache only watches (unsafe methods): streams,
+// trailers and hijacking work as without the cache.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 && code >= 200 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *statusWriter) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
