@@ -300,3 +300,26 @@ func TestCORSAndSecurityHeaders(t *testing.T) {
 		t.Fatalf("preflight from an unknown origin: %d %v", w.Code, w.Header())
 	}
 }
+
+func TestJWKSExpiredSetRefreshesInBackground(t *testing.T) {
+	ks := newKeyServer(t)
+	k1, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ks.set(map[string]crypto.PublicKey{"a": &k1.PublicKey})
+	set := NewJWKS(ks.srv.URL, nil, time.Millisecond, time.Millisecond)
+	if _, err := set.Key(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	// The set is past its TTL: the known key still answers, and a refresh
+	// happens behind it.
+	if _, err := set.Key(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for ks.fetches.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if ks.fetches.Load() < 2 {
+		t.Fatal("no background refresh of an expired key set")
+	}
+}

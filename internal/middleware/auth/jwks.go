@@ -28,10 +28,11 @@ type JWKS struct {
 	ttl        time.Duration
 	minRefresh time.Duration
 
-	mu      sync.Mutex
-	keys    map[string]crypto.PublicKey
-	fetched time.Time
-	tried   time.Time
+	mu         sync.Mutex
+	keys       map[string]crypto.PublicKey
+	fetched    time.Time
+	tried      time.Time
+	refreshing bool // a background refresh is running
 }
 
 // NewJWKS returns a key set read from url. client may be nil.
@@ -53,7 +54,13 @@ func (s *JWKS) Key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	if k, ok := s.lookup(kid); ok && now.Sub(s.fetched) < s.ttl {
+	if k, ok := s.lookup(kid); ok {
+		// A known key answers at once; an old set is refreshed in the
+		// background so no request waits for the identity provider.
+		if now.Sub(s.fetched) >= s.ttl && !s.refreshing && now.Sub(s.tried) >= s.minRefresh {
+			s.refreshing, s.tried = true, now
+			go s.refresh()
+		}
 		return k, nil
 	}
 	// Unknown kid or expired set: fetch, unless a fetch was just tried
@@ -72,6 +79,19 @@ func (s *JWKS) Key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 		return k, nil
 	}
 	return nil, fmt.Errorf("no key with kid %q in %s", kid, s.url)
+}
+
+// refresh reads the set again without holding up requests.
+func (s *JWKS) refresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), s.client.Timeout+time.Second)
+	defer cancel()
+	keys, err := s.fetch(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshing = false
+	if err == nil {
+		s.keys, s.fetched = keys, time.Now()
+	}
 }
 
 func (s *JWKS) lookup(kid string) (crypto.PublicKey, bool) {
