@@ -117,7 +117,6 @@ type Bar struct {
 // rounding of the floor: 0/0 says nothing.
 const minExcess = 0.001
 
-var baselines = []string{"hpa", "kpa", "weekago"}
 
 // Compare evaluates the bar on one trace's sweep results.
 func Compare(rs []Result) Bar {
@@ -126,7 +125,7 @@ func Compare(rs []Result) Bar {
 	b := Bar{BestViolRatio: math.NaN(), BestCostSaving: math.NaN(), OracleCost: math.NaN(), ShoalCost: math.NaN()}
 	shoal := frontier(rs, "shoal", excess)
 	var bases [][]point
-	for _, n := range baselines {
+	for _, n := range []string{"hpa", "kpa", "weekago"} {
 		if f := frontier(rs, n, excess); len(f) > 0 {
 			bases = append(bases, f)
 		}

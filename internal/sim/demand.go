@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// Epoch is the wall-clock time of t_seconds = 0: a Monday at midnight UTC, so
-// that policies with daily and weekly seasonality see sensible weekdays.
-var epochUnix = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+// epochUnix is the wall-clock time of t_seconds = 0, 2024-01-01 00:00 UTC: a
+// Monday at midnight, so that policies with daily and weekly seasonality see
+// sensible weekdays.
+const epochUnix = 1704067200
 
 // Demand is a trace turned into a per-second arrival rate, rescaled so that
 // its peak needs a chosen number of instances under a model. Within a bucket
