@@ -117,7 +117,6 @@ type Bar struct {
 // rounding of the floor: 0/0 says nothing.
 const minExcess = 0.001
 
-
 // Compare evaluates the bar on one trace's sweep results.
 func Compare(rs []Result) Bar {
 	excess := func(r Result) float64 { return r.ExcessViolPct }
