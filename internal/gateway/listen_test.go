@@ -194,3 +194,7 @@ func TestSlowHeadersAreCut(t *testing.T) {
 func tlsDial(addr string) (net.Conn, error) {
 	return tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 }
+
+func contextTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
