@@ -286,3 +286,19 @@ func TestUnsafeAndUpgradeRequestsPassStraightThrough(t *testing.T) {
 		t.Fatalf("trailer lost through the cache: %v", resp.Trailer)
 	}
 }
+
+func TestRangeServedFromStoredResponse(t *testing.T) {
+	h, org, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("0123456789"))
+	}, Options{})
+	get(h, "/r")
+	w := get(h, "/r", "Range", "bytes=2-4")
+	if w.Code != http.StatusPartialContent || w.Body.String() != "234" || w.Header().Get("Content-Range") != "bytes 2-4/10" {
+		t.Fatalf("range from the store: %d %q %v", w.Code, w.Body, w.Header())
+	}
+	if org.calls.Load() != 1 {
+		t.Fatalf("origin called %d times, want 1", org.calls.Load())
+	}
+}

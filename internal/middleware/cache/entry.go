@@ -97,7 +97,13 @@ func varyValue(h http.Header, name string) string {
 			parts = append(parts, strings.TrimSpace(p))
 		}
 	}
-	return strings.Join(parts, ",")
+	v := strings.Join(parts, ",")
+	// Language tags and content codings are case-insensitive, so "en-US"
+	// and "en-us" ask for the same variant.
+	if name == "Accept-Language" || name == "Accept-Encoding" {
+		v = strings.ToLower(v)
+	}
+	return v
 }
 
 // hopByHop fields describe one connection and are never stored.

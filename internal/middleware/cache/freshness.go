@@ -43,7 +43,9 @@ func lifetime(e *Entry) time.Duration {
 		}
 		return max(0, t.Sub(e.date()))
 	}
-	if lm, err := http.ParseTime(e.Header.Get("Last-Modified")); err == nil && heuristicStatus[e.Status] {
+	// A heuristic is allowed for statuses cacheable by default, and for any
+	// status the origin marked public (RFC 9111 §4.2.2).
+	if lm, err := http.ParseTime(e.Header.Get("Last-Modified")); err == nil && (heuristicStatus[e.Status] || cc.has("public")) {
 		if d := e.date().Sub(lm); d > 0 {
 			return min(d/10, maxHeuristic)
 		}

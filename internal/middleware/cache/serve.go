@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,17 @@ func serve(w http.ResponseWriter, r *http.Request, e *Entry, now time.Time, stat
 	}
 	if h.Get("Content-Length") == "" && e.Status != http.StatusNoContent {
 		h.Set("Content-Length", strconv.Itoa(len(e.Body)))
+	}
+	if e.Status == http.StatusOK && r.Method == http.MethodGet && r.Header.Get("Range") != "" {
+		// A byte range of a stored complete response: ServeContent
+		// answers 206 (or 416, or the whole body when If-Range no longer
+		// matches) from the stored bytes.
+		lm, _ := http.ParseTime(e.Header.Get("Last-Modified"))
+		if _, typed := h["Content-Type"]; !typed {
+			h["Content-Type"] = nil // no sniffing: send no type, as the origin did
+		}
+		http.ServeContent(w, r, "", lm, bytes.NewReader(e.Body))
+		return
 	}
 	w.WriteHeader(e.Status)
 	if r.Method != http.MethodHead {
