@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -127,5 +128,47 @@ func TestRedisKilledFailOpenUsesLocalLimit(t *testing.T) {
 	within(t, "fail-open local limits", got[200], 1000, 0.01)
 	if got[503] != 0 {
 		t.Fatalf("fail-open answered 503: %v", got)
+	}
+}
+
+// TestRedisBlackHoleDoesNotHang: a server that accepts connections and
+// never answers (a hung Redis, a dropped network) costs one timeout, then
+// the back-off answers at once; fail-open keeps admitting by the local limit.
+func TestRedisBlackHoleDoesNotHang(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	hs := gatewayPair(t, l.Addr().String(), true, []Limit{{Name: "h", Count: 50, Period: time.Hour}})
+	done := make(chan map[int]int, 1)
+	go func() { done <- burst([2]http.Handler{hs[0], hs[0]}, 100) }()
+	select {
+	case got := <-done:
+		if got[200] != 50 || got[429] != 50 {
+			t.Fatalf("black-holed Redis, fail-open: %v, want 50 admitted by the local limit", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("requests hung on a Redis that never answers")
 	}
 }
