@@ -10,6 +10,11 @@ type RouteTimeouts struct {
 	Request Duration `yaml:"request"`
 	// Time for each try, body included. 0 means no limit of its own.
 	PerTry Duration `yaml:"per_try"`
+	// Longest silence while the answer's body streams: an origin that sends
+	// headers and then stalls is cut off after this. 0 turns it off (for
+	// event streams that may stay quiet longer). Upgraded connections
+	// (WebSocket) are not affected.
+	Idle Duration `yaml:"idle" default:"5m"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -17,6 +17,7 @@ import (
 type routePolicy struct {
 	requestTimeout time.Duration // 0: the service's own
 	perTry         time.Duration // 0: none
+	idle           time.Duration // 0: none
 	retry          *retryPolicy  // nil: no retries
 	services       map[string]*svcResilience
 }
@@ -80,10 +81,11 @@ func buildResilience(g *Gateway, route string, rc *config.Route, d *config.Dynam
 	pol := &routePolicy{
 		requestTimeout: rc.Timeouts.Request.D(),
 		perTry:         rc.Timeouts.PerTry.D(),
+		idle:           rc.Timeouts.Idle.D(),
 		retry:          newRetryPolicy(rc.Retry),
 		services:       make(map[string]*svcResilience, len(names)),
 	}
-	used := pol.requestTimeout > 0 || pol.perTry > 0 || pol.retry != nil
+	used := pol.requestTimeout > 0 || pol.perTry > 0 || pol.idle > 0 || pol.retry != nil
 	for _, n := range names {
 		sc := d.Services[n]
 		if sc == nil {

@@ -446,3 +446,29 @@ routes:
 		t.Fatalf("status %+v", st.Adaptive)
 	}
 }
+
+func TestIdleTimeoutCutsStalledBody(t *testing.T) {
+	o := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("start"))
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done() // then silence
+	})
+	g, _ := newGateway(t, fmt.Sprintf(`
+services:
+  api: {endpoints: [%s]}
+routes:
+  - service: api
+    timeouts: {idle: 100ms}
+`, o.srv.URL))
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil || string(body) != "start" {
+		t.Fatalf("body %q err %v; want the start and then a cut", body, err)
+	}
+}

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/shoal-gw/shoal/internal/proxy"
 )
@@ -23,6 +25,32 @@ type tryWriter struct {
 	// decided: the retry question was asked; swallow: the answer was yes;
 	// committed: headers went to the client.
 	decided, swallow, committed bool
+	// idle timeout: armed when the headers go out, re-armed by every
+	// write; when it fires the try is cancelled and the stalled body cut.
+	idle      time.Duration
+	idleStop  context.CancelFunc
+	idleTimer *time.Timer
+}
+
+func (t *tryWriter) watchIdle(d time.Duration, cancel context.CancelFunc) {
+	t.idle, t.idleStop = d, cancel
+}
+
+func (t *tryWriter) stopIdle() {
+	if t.idleTimer != nil {
+		t.idleTimer.Stop()
+	}
+}
+
+func (t *tryWriter) armIdle() {
+	if t.idle <= 0 {
+		return
+	}
+	if t.idleTimer == nil {
+		t.idleTimer = time.AfterFunc(t.idle, t.idleStop)
+		return
+	}
+	t.idleTimer.Reset(t.idle)
 }
 
 func newTryWriter(w http.ResponseWriter, retry func(proxy.ErrorKind, int) bool) *tryWriter {
@@ -88,6 +116,9 @@ func (t *tryWriter) WriteHeader(code int) {
 	}
 	t.committed = true
 	t.w.WriteHeader(code)
+	if code != http.StatusSwitchingProtocols {
+		t.armIdle()
+	}
 }
 
 func (t *tryWriter) Write(b []byte) (int, error) {
@@ -100,7 +131,9 @@ func (t *tryWriter) Write(b []byte) (int, error) {
 			return len(b), nil
 		}
 	}
-	return t.w.Write(b)
+	n, err := t.w.Write(b)
+	t.armIdle()
+	return n, err
 }
 
 // FlushError lets http.ResponseController flush, but only an answer that

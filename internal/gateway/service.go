@@ -179,6 +179,13 @@ func (s *service) try(tw *tryWriter, r *http.Request, ep *upstream.Endpoint, eb 
 		defer cancel()
 		r = r.WithContext(ctx)
 	}
+	if pol != nil && pol.idle > 0 {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		r = r.WithContext(ctx)
+		tw.watchIdle(pol.idle, cancel)
+		defer tw.stopIdle()
+	}
 	if isGRPC(r) {
 		if dl, ok := r.Context().Deadline(); ok {
 			// Tell the origin how long it has, as gRPC clients do.
