@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -229,5 +230,32 @@ routes:
 	got, err := io.ReadAll(resp.Body)
 	if err != nil || string(got) != string(big) {
 		t.Fatalf("body: %d bytes, err %v", len(got), err)
+	}
+}
+
+// An endpoint whose connection dies in the middle of the body (limit_data):
+// the client sees a truncated answer at once, never a hang, and the try is
+// counted against the endpoint.
+func TestLimitedDataCutsBodyWithoutHang(t *testing.T) {
+	noLeaks(t)
+	big := strings.Repeat("x", 4000)
+	b := newBackend(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, big) })
+	p := tp.newProxy(t, b.addr())
+	p.toxic(t, "limit", "limit_data", "downstream", map[string]any{"bytes": 1000})
+	_, url, c := gatewayFor(t, fmt.Sprintf(`
+services:
+  api: {endpoints: [%s]}
+routes:
+  - service: api
+    timeouts: {request: 5s}
+`, p.url()))
+	resp, err := c.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err == nil || len(got) >= len(big) {
+		t.Fatalf("read %d of %d bytes, err %v; want a truncated body and an error", len(got), len(big), err)
 	}
 }
