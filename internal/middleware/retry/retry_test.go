@@ -61,7 +61,7 @@ func TestBackoffStaysWithinCap(t *testing.T) {
 
 func TestSafe(t *testing.T) {
 	cases := []struct {
-		method, key string
+		method, key  string
 		unsafe, want bool
 	}{
 		{"GET", "", false, true}, {"PUT", "", false, true}, {"DELETE", "", false, true},
