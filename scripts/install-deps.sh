@@ -21,6 +21,7 @@ APT_PACKAGES=(
   nodejs      # reload-under-load: the shared load runner reads vegeta's JSON with node
   chromium    # test/browser: the dashboard test drives Debian's Chromium with playwright-core
   redis-server  # rate limiting and caching: shared state tests start a real redis-server
+  varnish     # test/conformance: varnishtest runs the byte-exact HTTP/1.1 scripts in vtc/
   prometheus  # telemetry: a real Prometheus scrapes a running gateway in test/prometheus
 )
 
