@@ -45,6 +45,9 @@ type Service struct {
 	// Largest request body accepted, in bytes; a bigger one is answered
 	// with 413. 0 means no limit.
 	MaxRequestBody int64 `yaml:"max_request_body"`
+	// A WebSocket (or other Upgrade tunnel) with no byte in either
+	// direction for this long is closed on both sides. 0 means never.
+	TunnelIdleTimeout Duration `yaml:"tunnel_idle_timeout" default:"10m"`
 
 	Pos Pos `yaml:"-"`
 }

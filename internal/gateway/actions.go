@@ -125,6 +125,7 @@ func transportOptions(svc config.Timeouts, defaults config.DefaultTimeouts, sc .
 		return o
 	}
 	o.MaxRequestBody = sc[0].MaxRequestBody
+	o.TunnelIdleTimeout = sc[0].TunnelIdleTimeout.D()
 	if u := sc[0].Upstream; u != nil {
 		o.Protocol = u.Protocol
 		o.MaxIdleConnsPerHost = u.MaxIdleConns

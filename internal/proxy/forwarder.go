@@ -13,6 +13,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"time"
 )
 
 // Forwarder sends a request to the endpoint at target.
@@ -31,6 +32,7 @@ type ErrorSink interface {
 type ReverseProxy struct {
 	rp             *httputil.ReverseProxy
 	maxRequestBody int64
+	tunnelIdle     time.Duration
 }
 
 // targetKey carries the chosen endpoint from Forward into Rewrite without a
@@ -46,10 +48,19 @@ func WithMaxRequestBody(n int64) Option {
 	return func(p *ReverseProxy) { p.maxRequestBody = n }
 }
 
+// WithTunnelIdleTimeout closes an Upgrade tunnel (WebSocket) when no byte
+// moved either way for d (0: never).
+func WithTunnelIdleTimeout(d time.Duration) Option {
+	return func(p *ReverseProxy) { p.tunnelIdle = d }
+}
+
 // WithTransportOptions applies the forwarding settings that travel with a
-// service's transport options (the request body limit).
+// service's transport options (request body limit, tunnel idle timeout).
 func WithTransportOptions(o TransportOptions) Option {
-	return WithMaxRequestBody(o.MaxRequestBody)
+	return func(p *ReverseProxy) {
+		p.maxRequestBody = o.MaxRequestBody
+		p.tunnelIdle = o.TunnelIdleTimeout
+	}
 }
 
 // NewReverseProxy builds a forwarder over transport. log receives transport
@@ -116,6 +127,10 @@ func (p *ReverseProxy) Forward(w http.ResponseWriter, r *http.Request, target *u
 		return
 	}
 	ctx := contextWithTarget(r.Context(), target)
+	if p.tunnelIdle > 0 && r.Header.Get("Upgrade") != "" {
+		p.rp.ServeHTTP(tunnelWriter{interimWriter{w}, p.tunnelIdle}, r.WithContext(ctx))
+		return
+	}
 	p.rp.ServeHTTP(interimWriter{w}, r.WithContext(ctx))
 }
 

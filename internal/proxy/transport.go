@@ -39,6 +39,10 @@ type TransportOptions struct {
 	// MaxRequestBody is not a transport setting but travels with it so a
 	// change rebuilds the forwarder; see WithTransportOptions.
 	MaxRequestBody int64
+	// TunnelIdleTimeout closes WebSocket and other Upgrade tunnels idle in
+	// both directions for this long (0: never); forwarding, like
+	// MaxRequestBody.
+	TunnelIdleTimeout time.Duration
 }
 
 // ClientTLS names the files for TLS towards instances. Files are read at

@@ -29,6 +29,15 @@ func wsEcho(t *testing.T) *httptest.Server {
 			if err != nil {
 				return
 			}
+			if string(msg) == "push" {
+				for i := range 8 {
+					time.Sleep(100 * time.Millisecond)
+					if err := c.WriteMessage(websocket.TextMessage, []byte{byte('0' + i)}); err != nil {
+						return
+					}
+				}
+				continue
+			}
 			if string(msg) == "die" {
 				_ = c.UnderlyingConn().Close()
 				return
@@ -144,6 +153,39 @@ func TestWebSocketThroughGateway(t *testing.T) {
 		var ne interface{ Timeout() bool }
 		if errors.As(err, &ne) && ne.Timeout() {
 			t.Fatalf("the client was left hanging: %v after %s", err, time.Since(start))
+		}
+	})
+}
+
+func TestWebSocketIdleTimeout(t *testing.T) {
+	backend := wsEcho(t)
+	opts := proxy.TransportOptions{TunnelIdleTimeout: 300 * time.Millisecond}
+	addr := listen(t, forwardTo(t, backend.URL, opts), gateway.ServerOptions{})
+
+	t.Run("silent both ways is closed", func(t *testing.T) {
+		c := dialWS(t, addr, 0)
+		start := time.Now()
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			t.Fatal("read succeeded on an idle tunnel")
+		}
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the gateway never closed the idle tunnel: %v after %s", err, time.Since(start))
+		}
+	})
+	t.Run("traffic one way keeps it open", func(t *testing.T) {
+		c := dialWS(t, addr, 0)
+		if err := c.WriteMessage(websocket.TextMessage, []byte("push")); err != nil {
+			t.Fatal(err)
+		}
+		// The client stays silent for 800ms, well past the idle limit,
+		// while the backend sends every 100ms.
+		for i := range 8 {
+			_, msg, err := c.ReadMessage()
+			if err != nil || string(msg) != string(rune('0'+i)) {
+				t.Fatalf("message %d: %q %v", i, msg, err)
+			}
 		}
 	})
 }
