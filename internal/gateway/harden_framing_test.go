@@ -7,9 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/proxy"
 )
 
 // bodyEcho answers with the request body, so a test can see where one
@@ -124,5 +127,42 @@ func TestFramingOnTLSHTTP1(t *testing.T) {
 	all, _ := io.ReadAll(c)
 	if !strings.HasPrefix(string(all), "HTTP/1.1 400 ") {
 		t.Fatalf("got %q", all)
+	}
+}
+
+// A client whose chunked body breaks mid-stream gets 400, and the endpoint
+// is not blamed with a 502.
+func TestBrokenClientBodyIs400(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer origin.Close()
+	s := startServer(t, forwarderTo(t, origin.URL, proxy.TransportOptions{}), ServerOptions{})
+	for name, raw := range map[string]string{
+		"bad chunk size": "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+		"short body":     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+	} {
+		c, err := net.Dial("tcp", s.Addrs()[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(c, raw)
+		if name == "short body" {
+			_ = c.(*net.TCPConn).CloseWrite()
+		}
+		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			// The client half-closed: no answer is acceptable, a 502 is not.
+			c.Close()
+			continue
+		}
+		resp.Body.Close()
+		c.Close()
+		// A half-closed client counts as gone (499); what matters is that
+		// neither case is answered as the endpoint's failure.
+		if resp.StatusCode != http.StatusBadRequest && !(name == "short body" && resp.StatusCode == proxy.StatusClientClosed) {
+			t.Errorf("%s: status %d (%s), want 400", name, resp.StatusCode, resp.Header.Get("Shoal-Error"))
+		}
 	}
 }

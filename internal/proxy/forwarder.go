@@ -99,6 +99,11 @@ func NewReverseProxy(transport http.RoundTripper, log *slog.Logger, opts ...Opti
 				WriteError(w, http.StatusRequestEntityTooLarge, "request-body-too-large")
 				return
 			}
+			if errors.Is(err, errClientBody) && r.Context().Err() == nil {
+				w.Header().Set("Connection", "close")
+				WriteError(w, http.StatusBadRequest, "bad-request-body")
+				return
+			}
 			kind := Classify(r, err)
 			if sink := sinkOf(w); sink != nil {
 				sink.SetUpstreamError(kind, err)
@@ -121,6 +126,7 @@ func NewReverseProxy(transport http.RoundTripper, log *slog.Logger, opts ...Opti
 // Forward implements Forwarder.
 func (p *ReverseProxy) Forward(w http.ResponseWriter, r *http.Request, target *url.URL) {
 	stripH2CUpgrade(r)
+	tagClientBody(r)
 	if !limitBody(r, p.maxRequestBody) {
 		w.Header().Set("Connection", "close")
 		WriteError(w, http.StatusRequestEntityTooLarge, "request-body-too-large")

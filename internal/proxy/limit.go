@@ -49,3 +49,28 @@ func limitBody(r *http.Request, max int64) bool {
 	r.Body = &limitedBody{rc: r.Body, left: max, limit: max}
 	return true
 }
+
+// errClientBody marks a failure to read the client's request body (bad
+// chunked framing, a body shorter than its Content-Length): the client's
+// fault, so 400, never a 502 blamed on the endpoint.
+var errClientBody = errors.New("reading the client's request body")
+
+// clientBody tags read errors of the request body so the error handler can
+// tell them from the origin's.
+type clientBody struct{ rc io.ReadCloser }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, errBodyTooLarge) {
+		return n, fmt.Errorf("%w: %w", errClientBody, err)
+	}
+	return n, err
+}
+
+func (b clientBody) Close() error { return b.rc.Close() }
+
+func tagClientBody(r *http.Request) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = clientBody{rc: r.Body}
+	}
+}
