@@ -18,7 +18,9 @@ import (
 
 	"github.com/shoal-gw/shoal/internal/admin"
 	"github.com/shoal-gw/shoal/internal/api"
+	"github.com/shoal-gw/shoal/internal/autoscaler"
 	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/dashboard"
 	"github.com/shoal-gw/shoal/internal/gateway"
 	"github.com/shoal-gw/shoal/internal/registry"
 	"github.com/shoal-gw/shoal/internal/runtime/local"
@@ -47,9 +49,15 @@ type App struct {
 	watches registryWatches
 	health  healthChecks
 	dns     dnsWatches
-	public  *gateway.Server
-	admin   *gateway.Server
-	closers []io.Closer
+	events  eventLog
+	dash    *dashboard.Handler
+
+	scaler     *autoscaler.Controller
+	scalerStop context.CancelFunc
+	scalerDone chan struct{}
+	public     *gateway.Server
+	admin      *gateway.Server
+	closers    []io.Closer
 
 	ready atomic.Bool
 
@@ -111,6 +119,12 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.reg = reg
+	dash, err := dashboard.New(dashSource{a}, dashboard.Options{Log: a.log})
+	if err != nil {
+		_ = a.reg.Close()
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	a.dash = dash
 	adminSrv, err := gateway.Listen([]string{st.Admin.Address}, admin.Handler(a, admin.Options{
 		Token: st.Admin.Token, Gatherer: a.metrics.Registry, Log: a.log,
 		Extra: a.mountAPI,
@@ -135,7 +149,11 @@ func (a *App) Start(ctx context.Context) error {
 	// Instances start once the gateway serves, so their endpoints join a
 	// pool that is already taking traffic.
 	a.rt = a.newRuntime(st.StateDir)
+	if err := a.startAutoscaler(st.StateDir); err != nil {
+		return fmt.Errorf("autoscaler: %w", err)
+	}
 	a.applyRuntime(a.cfg)
+	a.syncAutoscaler(a.cfg)
 	a.syncRegistry(a.cfg)
 	a.syncDNS(a.cfg)
 	a.syncHealth(a.cfg)
@@ -223,6 +241,7 @@ func (a *App) applyLocked(name string, data []byte) error {
 	}
 	a.cfg, a.source = cfg, data
 	a.applyRuntime(cfg)
+	a.syncAutoscaler(cfg)
 	a.syncRegistry(cfg)
 	a.syncDNS(cfg)
 	a.syncHealth(cfg)
@@ -271,6 +290,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 		errs = append(errs, a.admin.Shutdown(actx))
 		acancel()
 	}
+	if a.dash != nil {
+		a.dash.Close()
+	}
+	errs = append(errs, a.stopAutoscaler())
 	if a.rt != nil {
 		// Instances stop after the listeners drained: requests in flight
 		// through the gateway still had somewhere to go.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/shoal-gw/shoal/internal/admin"
 	"github.com/shoal-gw/shoal/internal/api"
@@ -76,6 +77,11 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("POST /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("GET /api/services/{service}/logs", a.logsHandler)
+	mux.HandleFunc("GET /api/services/{service}/scaling", a.scalingHandler)
+	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, dashSource{a}.Events(time.Time{}))
+	})
+	a.dash.Register(mux)
 }
 
 func (a *App) scaleHandler(w http.ResponseWriter, r *http.Request) {

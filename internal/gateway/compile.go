@@ -193,7 +193,7 @@ func (p *plan) discard() {
 func (g *Gateway) routeHandler(name string, rc *config.Route, d *config.Dynamic, svcs map[string]*service) (http.Handler, string, error) {
 	svc := func(n string) (http.Handler, error) {
 		if h, ok := svcs[n]; ok {
-			return g.wrapActivator(n, h), nil
+			return g.wrapService(n, h), nil
 		}
 		return nil, fmt.Errorf("no service named %q", n)
 	}

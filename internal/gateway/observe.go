@@ -6,6 +6,7 @@ import (
 
 	"github.com/shoal-gw/shoal/internal/activator"
 	"github.com/shoal-gw/shoal/internal/proxy"
+	"github.com/shoal-gw/shoal/internal/signals"
 	"github.com/shoal-gw/shoal/internal/upstream"
 )
 
@@ -29,6 +30,9 @@ type observerSlot struct {
 	pool atomic.Pointer[upstream.Pool]
 	act  atomic.Pointer[activator.Activator]
 	wake atomic.Pointer[func()]
+	// sig records the service's per-second signals (arrivals, in-flight,
+	// latency) for the autoscaler and the dashboard.
+	sig *signals.Service
 }
 
 func (s *observerSlot) load() Observer {
@@ -128,13 +132,14 @@ type activatorOptions struct {
 	ContainerConcurrency int
 }
 
-// wrapActivator puts the service's activator, if any, in front of h.
-func (g *Gateway) wrapActivator(service string, h http.Handler) http.Handler {
+// wrapService puts the service's signal recorder and activator, if any, in
+// front of its handler.
+func (g *Gateway) wrapService(service string, h http.Handler) http.Handler {
 	slot := g.observerFor(service)
 	if a := slot.act.Load(); a != nil {
-		return a.Wrap(h)
+		h = a.Wrap(h)
 	}
-	return h
+	return &signalsHandler{sig: slot.sig, next: h}
 }
 
 // observerFor returns the service's slot, creating it so that an observer
@@ -145,8 +150,39 @@ func (g *Gateway) observerFor(service string) *observerSlot {
 	}
 	slot := g.observers[service]
 	if slot == nil {
-		slot = &observerSlot{}
+		slot = &observerSlot{sig: signals.NewService(service, nil)}
 		g.observers[service] = slot
 	}
 	return slot
+}
+
+// Signals returns the recorder of a service's traffic signals.
+func (g *Gateway) Signals(service string) *signals.Service {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.observerFor(service).sig
+}
+
+// signalsHandler records every request that reaches a service, held ones
+// included, so demand is measured where it arrives and not where capacity
+// lets it through.
+type signalsHandler struct {
+	sig  *signals.Service
+	next http.Handler
+}
+
+func (h *signalsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := h.sig.Begin()
+	status := http.StatusOK
+	defer func() {
+		// Runs on panics too (ReverseProxy aborts broken copies with one).
+		h.sig.End(t, status, status >= 500)
+	}()
+	h.next.ServeHTTP(w, r)
+	if rec := findRecorder(w); rec != nil {
+		status = rec.code()
+		if rec.errKind != proxy.ErrNone {
+			status = rec.errKind.Status()
+		}
+	}
 }

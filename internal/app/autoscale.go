@@ -1,0 +1,160 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/admin"
+	"github.com/shoal-gw/shoal/internal/api"
+	"github.com/shoal-gw/shoal/internal/autoscale"
+	"github.com/shoal-gw/shoal/internal/autoscaler"
+	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/runtime/local"
+)
+
+// signalSource feeds the autoscaler from the gateway's per-service signals.
+type signalSource struct{ a *App }
+
+func (s signalSource) Drain(service string, now time.Time) []autoscale.Sample {
+	return s.a.gw.Signals(service).Drain(now)
+}
+
+// runtimeScaler lets the autoscaler drive the local runtime.
+type runtimeScaler struct{ rt *local.Manager }
+
+func (s runtimeScaler) Scale(service string, n int) error { return s.rt.Scale(service, n) }
+
+func (s runtimeScaler) Status(service string) (autoscaler.Observed, bool) {
+	st, ok := s.rt.Status(service)
+	if !ok {
+		return autoscaler.Observed{}, false
+	}
+	return autoscaler.Observed{
+		Desired: st.Desired, Ready: st.Ready, Starting: st.Starting + st.Failed,
+		Draining: st.Draining, ColdStart: st.ColdStartAvg,
+	}, true
+}
+
+// startAutoscaler runs the controller that scales every service with both a
+// run and a scale block.
+func (a *App) startAutoscaler(stateDir string) error {
+	c, err := autoscaler.New(autoscaler.Options{
+		Scaler: runtimeScaler{a.rt}, Source: signalSource{a},
+		Log: a.log.With("component", "autoscaler"), StateDir: stateDir,
+	})
+	if err != nil {
+		return err
+	}
+	a.scaler = c
+	ctx, cancel := context.WithCancel(context.Background())
+	a.scalerStop = cancel
+	a.scalerDone = make(chan struct{})
+	go func() {
+		defer close(a.scalerDone)
+		_ = c.Run(ctx)
+	}()
+	return nil
+}
+
+// syncAutoscaler configures the controller for cfg's scaled services.
+func (a *App) syncAutoscaler(cfg *config.Config) {
+	if a.scaler == nil {
+		return
+	}
+	want := map[string]bool{}
+	for name, svc := range cfg.Dynamic.Services {
+		if svc.Run == nil || svc.Scale == nil {
+			continue
+		}
+		want[name] = true
+		sc := svc.Scale
+		err := a.scaler.Configure(name, autoscaler.Spec{
+			Policy: sc.Policy, Metric: sc.Metric, Target: sc.Target, Min: sc.Min, Max: sc.Max,
+			ColdStartHint: sc.ColdStart.D(), ScaleToZeroGrace: sc.ScaleToZeroGrace.D(),
+		})
+		if err != nil {
+			a.log.Error("autoscaling not configured", "service", name, "err", err)
+			continue
+		}
+		c := a.scaler
+		a.gw.SetWaker(name, func() { go c.Wake(name) })
+	}
+	for _, name := range a.scaler.Services() {
+		if !want[name] {
+			a.scaler.Remove(name)
+		}
+	}
+}
+
+func (a *App) stopAutoscaler() error {
+	if a.scaler == nil {
+		return nil
+	}
+	a.scalerStop()
+	<-a.scalerDone
+	return a.scaler.Close()
+}
+
+// scalingHandler serves GET /api/services/{s}/scaling: the autoscaler's view
+// and its recent decisions.
+func (a *App) scalingHandler(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("service")
+	st, ok := a.scaler.Status(name)
+	if !ok {
+		admin.WriteJSONError(w, http.StatusNotFound, "service "+name+" is not autoscaled (it needs run: and scale: blocks)")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": st, "events": a.scaler.Events(name)})
+}
+
+// scaleTimeline indexes the autoscaler's per-second record of a service by
+// second, converted to the dashboard's request-rate units.
+func (a *App) scaleTimeline(service string, since time.Time) map[int64]api.DashboardPoint {
+	if a.scaler == nil {
+		return nil
+	}
+	st, ok := a.scaler.Status(service)
+	if !ok {
+		return nil
+	}
+	out := map[int64]api.DashboardPoint{}
+	for _, p := range a.scaler.Timeline(service, since) {
+		capacity, forecast := p.Capacity, p.Forecast
+		if st.Metric != "rps" && p.InFlight > 0 {
+			// Concurrency units to requests per second, by Little's law
+			// on this second's own traffic.
+			perReq := p.Arrivals / p.InFlight
+			capacity *= perReq
+			forecast *= perReq
+		}
+		out[p.T.Unix()] = api.DashboardPoint{
+			Ready: p.Ready, Starting: p.Starting, Draining: p.Draining, Desired: p.Desired,
+			Capacity: capacity, Forecast: forecast,
+		}
+	}
+	return out
+}
+
+// scaleEvents lists the autoscaler's decisions after since, as dashboard
+// events.
+func (a *App) scaleEvents(since time.Time) []api.DashboardEvent {
+	if a.scaler == nil {
+		return nil
+	}
+	var out []api.DashboardEvent
+	for _, name := range a.scaler.Services() {
+		for _, ev := range a.scaler.Events(name) {
+			if !ev.Time.After(since) {
+				continue
+			}
+			text := ev.Reason
+			if ev.Kind == "scale" || ev.Kind == "wake" {
+				text = fmt.Sprintf("%d → %d: %s", ev.From, ev.To, ev.Reason)
+			}
+			out = append(out, api.DashboardEvent{Time: ev.Time, Service: name, Kind: api.EventScale, Text: text})
+		}
+	}
+	return out
+}

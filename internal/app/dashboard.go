@@ -1,0 +1,57 @@
+package app
+
+import (
+	"sort"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/api"
+)
+
+// dashSource is what the dashboard reads: the admin view of services plus
+// the timeline and the event log.
+type dashSource struct{ a *App }
+
+func (s dashSource) Services() []api.ServiceInfo                   { return s.a.Services() }
+func (s dashSource) Service(name string) (api.ServiceDetail, bool) { return s.a.Service(name) }
+func (s dashSource) Events(since time.Time) []api.DashboardEvent {
+	out := append(s.a.events.since(since), s.a.scaleEvents(since)...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out
+}
+func (s dashSource) Timeline(service string, since time.Time) []api.DashboardPoint {
+	return s.a.timeline(service, since)
+}
+
+// timeline turns the gateway's per-second signals of a service into the
+// dashboard's points. Instance counts come from the autoscaler's timeline
+// when it runs the service, else from the current state.
+func (a *App) timeline(service string, since time.Time) []api.DashboardPoint {
+	pts := a.gw.Signals(service).Recent(since)
+	if len(pts) == 0 {
+		return nil
+	}
+	info := api.ServiceInfo{Name: service}
+	for _, s := range a.Services() {
+		if s.Name == service {
+			info = s
+		}
+	}
+	scaled := a.scaleTimeline(service, since)
+	out := make([]api.DashboardPoint, len(pts))
+	for i, p := range pts {
+		dp := api.DashboardPoint{
+			Time: p.T, RPS: p.Arrivals, P50MS: p.P50MS, P99MS: p.P99MS,
+			Ready: info.Instances.Ready, Starting: info.Instances.Starting,
+			Draining: info.Instances.Draining, Desired: info.Desired,
+		}
+		if p.Completions > 0 {
+			dp.ErrorShare = p.Errors / p.Completions
+		}
+		if sp, ok := scaled[p.T.Unix()]; ok {
+			dp.Ready, dp.Starting, dp.Desired = sp.Ready, sp.Starting, sp.Desired
+			dp.Capacity, dp.Forecast = sp.Capacity, sp.Forecast
+		}
+		out[i] = dp
+	}
+	return out
+}
