@@ -95,7 +95,7 @@ func TestFileReloadAndRejectedReload(t *testing.T) {
 	}
 	waitFor(t, func() bool { st := a.ReloadStatus(); return st.LastAttempt != nil && !st.LastAttempt.OK })
 	st := a.ReloadStatus()
-	if st.Generation != 2 || !strings.Contains(strings.Join(st.LastAttempt.Errors, "\n"), ":4:") {
+	if st.Generation != 2 || !strings.Contains(strings.Join(st.LastAttempt.Errors, "\n"), ":5: routes[0]: unknown key \"servce\"") {
 		t.Errorf("rejected reload status: %+v", st)
 	}
 	if _, body := get(t, front+"/"); body != "two" {
