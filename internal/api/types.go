@@ -62,6 +62,11 @@ type ServiceDetail struct {
 	Endpoints []EndpointInfo `json:"endpoints"`
 	// Runtime is set for services Shoal runs as local processes.
 	Runtime *RuntimeInfo `json:"runtime,omitempty"`
+	// Resilience is the state of the service's breakers, bulkheads and
+	// retry budget, when it uses any.
+	Resilience any `json:"resilience,omitempty"`
+	// Activator counts requests held while the service had no capacity.
+	Activator any `json:"activator,omitempty"`
 }
 
 // RuntimeInfo describes the local processes Shoal runs for a service.

@@ -25,6 +25,7 @@ import (
 	"github.com/shoal-gw/shoal/internal/registry"
 	"github.com/shoal-gw/shoal/internal/runtime/local"
 	"github.com/shoal-gw/shoal/internal/telemetry"
+	"github.com/shoal-gw/shoal/internal/telemetry/tracing"
 )
 
 // Options configure an App.
@@ -45,6 +46,7 @@ type App struct {
 	gw      *gateway.Gateway
 	access  *telemetry.AccessLog
 	rt      *local.Manager
+	tracer  *tracing.Tracer
 	reg     registry.Registry
 	watches registryWatches
 	health  healthChecks
@@ -96,7 +98,18 @@ func New(opts Options) (*App, error) {
 		}
 		a.access = telemetry.NewAccessLog(w, 8192)
 	}
-	a.gw = gateway.New(gateway.Options{Metrics: a.metrics, Log: a.log, AccessLog: a.access})
+	if tc := cfg.Static.Tracing; tc.Endpoint != "" {
+		tr, err := tracing.New(context.Background(), tracing.Options{
+			Endpoint: tc.Endpoint, Protocol: tc.Protocol, Insecure: tc.Insecure,
+			SampleRatio: tc.SampleRatio, ServiceName: tc.ServiceName,
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.tracer = tr
+	}
+	a.gw = gateway.New(gateway.Options{Metrics: a.metrics, Log: a.log, AccessLog: a.access, Tracer: a.tracer})
+	a.gw.SetTrustedProxies(gateway.StaticServerOptions(&cfg.Static, a.log).TrustedProxies)
 	if err := checkRuntime(cfg, opts.ConfigPath); err != nil {
 		return nil, err
 	}
@@ -133,11 +146,7 @@ func (a *App) Start(ctx context.Context) error {
 		_ = a.reg.Close()
 		return fmt.Errorf("admin listener: %w", err)
 	}
-	pub, err := gateway.Listen(st.Listen, a.gw, gateway.ServerOptions{
-		ReadHeaderTimeout: st.ReadHeaderTimeout.D(),
-		IdleTimeout:       st.IdleTimeout.D(),
-		Log:               a.log,
-	})
+	pub, err := gateway.Listen(st.Listen, a.gw, gateway.StaticServerOptions(&st, a.log))
 	if err != nil {
 		_ = adminSrv.Shutdown(context.Background())
 		_ = a.reg.Close()
@@ -213,6 +222,7 @@ func (a *App) apply(trigger, name string, data []byte) error {
 	a.recordAttemptLocked(trigger, err)
 	if err != nil {
 		a.log.Error("config reload rejected; the previous config keeps serving", "trigger", trigger, "err", err)
+		a.events.add("", api.EventReload, "reload rejected ("+trigger+"): "+errorLines(err)[0])
 		a.metrics.ReloadResult(false, 0)
 		return err
 	}
@@ -222,6 +232,7 @@ func (a *App) apply(trigger, name string, data []byte) error {
 	a.status.Source = name
 	a.metrics.ReloadResult(true, float64(now.Unix()))
 	a.log.Info("config reloaded", "trigger", trigger, "generation", a.status.Generation)
+	a.events.add("", api.EventReload, fmt.Sprintf("config generation %d applied (%s)", a.status.Generation, trigger))
 	return nil
 }
 
@@ -305,6 +316,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.stopDNS()
 	a.stopHealth()
 	a.gw.Close()
+	tctx, tcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	errs = append(errs, a.tracer.Shutdown(tctx))
+	tcancel()
 	a.access.Close()
 	for _, c := range a.closers {
 		errs = append(errs, c.Close())

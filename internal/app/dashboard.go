@@ -2,6 +2,7 @@ package app
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/api"
@@ -52,6 +53,30 @@ func (a *App) timeline(service string, since time.Time) []api.DashboardPoint {
 			dp.Capacity, dp.Forecast = sp.Capacity, sp.Forecast
 		}
 		out[i] = dp
+	}
+	return out
+}
+
+// Breakers lists a service's circuit breakers for its dashboard card.
+func (s dashSource) Breakers(service string) []api.DashboardBreaker {
+	rs, ok := s.a.gw.Resilience(service)
+	if !ok {
+		return nil
+	}
+	var out []api.DashboardBreaker
+	if b := rs.Breaker; b != nil {
+		db := api.DashboardBreaker{Name: service, State: strings.ReplaceAll(b.State, "_", "-")}
+		if b.OpenedAt != nil {
+			db.Since = *b.OpenedAt
+		}
+		out = append(out, db)
+	}
+	for _, e := range rs.EndpointBreakers {
+		db := api.DashboardBreaker{Name: e.Address, State: strings.ReplaceAll(e.State, "_", "-")}
+		if e.OpenedAt != nil {
+			db.Since = *e.OpenedAt
+		}
+		out = append(out, db)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/shoal-gw/shoal/internal/api"
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/health"
 	"github.com/shoal-gw/shoal/internal/proxy"
@@ -103,6 +104,7 @@ func (a *App) newServiceHealth(name string, sc *config.Service) (*serviceHealth,
 			}),
 			OnEvent: func(ev health.Event) {
 				log.Info("health check", "endpoint", ev.Address, "status", ev.New.String(), "reason", ev.Reason)
+				a.events.add(name, api.EventHealth, ev.Address+" "+ev.New.String()+": "+ev.Reason)
 			},
 		})
 		if err != nil {
@@ -126,6 +128,7 @@ func (a *App) newServiceHealth(name string, sc *config.Service) (*serviceHealth,
 			}),
 			OnEvent: func(ev health.OutlierEvent) {
 				log.Warn("outlier detection", "endpoint", ev.Address, "action", ev.Action, "reason", ev.Reason)
+				a.events.add(name, api.EventEjection, ev.Address+" "+ev.Action+": "+ev.Reason)
 			},
 		})
 		if err != nil {

@@ -30,6 +30,12 @@ func (a *App) Service(name string) (api.ServiceDetail, bool) {
 		return d, false
 	}
 	a.overlay(&d.ServiceInfo)
+	if rs, ok := a.gw.Resilience(name); ok {
+		d.Resilience = rs
+	}
+	if as, ok := a.gw.ActivatorStats(name); ok {
+		d.Activator = as
+	}
 	if a.rt == nil {
 		return d, true
 	}
@@ -81,6 +87,8 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, dashSource{a}.Events(time.Time{}))
 	})
+	mux.Handle("POST /api/cache/purge", a.gw.CachePurgeHandler())
+	mux.Handle("DELETE /api/cache", a.gw.CachePurgeHandler())
 	a.dash.Register(mux)
 }
 

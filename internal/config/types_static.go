@@ -36,6 +36,8 @@ type Static struct {
 	IdleTimeout Duration `yaml:"idle_timeout" default:"120s"`
 	// Where self-registered instances are kept.
 	Registry Registry `yaml:"registry"`
+	// OpenTelemetry tracing.
+	Tracing Tracing `yaml:"tracing"`
 	// TLS for every public listener (HTTP/2 through ALPN). Optional.
 	TLS *ListenerTLS `yaml:"tls"`
 	// Also accept HTTP/2 without TLS (prior knowledge) on plain listeners.

@@ -68,6 +68,15 @@ func (v *validator) static(s *Static) {
 	if r.DialTimeout <= 0 {
 		v.errorf(r.Pos.Of("dial_timeout"), "registry.dial_timeout: must be positive")
 	}
+	tr := &s.Tracing
+	if tr.Endpoint != "" {
+		if err := checkAddress(tr.Endpoint); err != nil {
+			v.errorf(tr.Pos.Of("endpoint"), "tracing.endpoint: %v", err)
+		}
+	}
+	if tr.SampleRatio < 0 || tr.SampleRatio > 1 {
+		v.errorf(tr.Pos.Of("sample_ratio"), "tracing.sample_ratio: %g is outside 0 to 1", tr.SampleRatio)
+	}
 	v.listenerTLS(s)
 }
 

@@ -118,13 +118,13 @@ func (g *Gateway) compile(file string, d *config.Dynamic, check bool) (*plan, er
 			}
 			targets = append(targets, t)
 		}
-		topts := transportOptions(sc.Timeouts, d.Defaults.Timeouts)
+		topts := transportOptions(sc.Timeouts, d.Defaults.Timeouts, sc)
 		b := g.services[name]
 		if b == nil || b.topts != topts {
 			b = &backend{name: name, topts: topts, policy: sc.Balancer.Policy}
 			b.pool = upstream.NewPool(name, g.states, f)
 			b.transport = proxy.NewTransport(topts)
-			b.fwd = proxy.NewReverseProxy(b.transport, g.log.With("service", name))
+			b.fwd = proxy.NewReverseProxy(g.tracer.Transport(b.transport), g.log.With("service", name), proxy.WithTransportOptions(topts))
 			p.fresh[name] = true
 		}
 		p.backends[name] = b
@@ -227,5 +227,5 @@ func (g *Gateway) routeHandler(name string, rc *config.Route, d *config.Dynamic,
 	if h, err = g.wrapPolicies(h, name, rc, d); err != nil {
 		return nil, "", err
 	}
-	return &routeHandler{name: name, service: label, metrics: g.metrics.Route(name, label), access: g.access, next: h}, label, nil
+	return &routeHandler{name: name, service: label, metrics: g.metrics.Route(name, label), access: g.access, tracer: g.tracer, next: h}, label, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/shoal-gw/shoal/internal/proxy"
 	"github.com/shoal-gw/shoal/internal/routing"
 	"github.com/shoal-gw/shoal/internal/telemetry"
+	"github.com/shoal-gw/shoal/internal/telemetry/tracing"
 	"github.com/shoal-gw/shoal/internal/upstream"
 )
 
@@ -24,6 +25,9 @@ type Options struct {
 	Metrics   *telemetry.Metrics
 	Log       *slog.Logger
 	AccessLog *telemetry.AccessLog
+	// Tracer, when set, records a server span per request and a client
+	// span per upstream attempt.
+	Tracer *tracing.Tracer
 }
 
 // Gateway serves the public listeners.
@@ -31,6 +35,7 @@ type Gateway struct {
 	log     *slog.Logger
 	metrics *telemetry.Metrics
 	access  *telemetry.AccessLog
+	tracer  *tracing.Tracer
 	states  *upstream.States
 
 	current atomic.Pointer[snapshot]
@@ -67,6 +72,7 @@ func New(opts Options) *Gateway {
 		log:      opts.Log,
 		metrics:  opts.Metrics,
 		access:   opts.AccessLog,
+		tracer:   opts.Tracer,
 		states:   upstream.NewStates(10 * time.Second),
 		services: make(map[string]*backend),
 		noRoute:  opts.Metrics.GatewayError("no_route"),
@@ -140,4 +146,5 @@ func (g *Gateway) Close() {
 		s.close()
 		delete(g.services, name)
 	}
+	g.closePolicies()
 }

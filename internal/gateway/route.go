@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/telemetry"
+	"github.com/shoal-gw/shoal/internal/telemetry/tracing"
 )
 
 // routeHandler is the outermost wrapper of every route: it measures the
@@ -16,6 +17,7 @@ type routeHandler struct {
 	service string
 	metrics *telemetry.RouteMetrics
 	access  *telemetry.AccessLog
+	tracer  *tracing.Tracer
 	next    http.Handler
 }
 
@@ -23,6 +25,7 @@ func (h *routeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := getRecorder(w)
 	h.metrics.Begin()
+	r, span := h.tracer.StartServer(r, h.name)
 	defer func() {
 		d := time.Since(start)
 		code := rec.code()
@@ -30,12 +33,13 @@ func (h *routeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			code = rec.errKind.Status()
 		}
 		h.metrics.End(code, d.Seconds())
+		tracing.EndServer(span, code, h.service)
 		if h.access != nil {
 			h.access.Log(telemetry.AccessEntry{
 				Time: start, Remote: remoteIP(r), Method: r.Method, Host: r.Host,
 				Path: r.URL.Path, Proto: r.Proto, Status: code, Bytes: rec.bytes,
 				Duration: d, Route: h.name, Service: h.service, Upstream: rec.upstream,
-				Error: rec.errKind.Reason(),
+				Error: rec.errKind.Reason(), TraceID: tracing.TraceID(r.Context()),
 			})
 		}
 		putRecorder(rec)

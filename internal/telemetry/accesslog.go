@@ -25,6 +25,8 @@ type AccessEntry struct {
 	Service  string
 	Upstream string
 	Error    string
+	// TraceID links the line to its trace when tracing is on.
+	TraceID string
 }
 
 // AccessLog writes entries from a background goroutine. Log() never blocks
@@ -115,6 +117,9 @@ func appendEntry(b []byte, e AccessEntry) []byte {
 	b = appendKV(b, "upstream", e.Upstream)
 	if e.Error != "" {
 		b = appendKV(b, "error", e.Error)
+	}
+	if e.TraceID != "" {
+		b = appendKV(b, "trace_id", e.TraceID)
 	}
 	return append(b, '\n')
 }
