@@ -87,7 +87,10 @@ func Classify(r *http.Request, err error) ErrorKind {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return ErrConnect
 	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE) {
+	// net.ErrClosed: the transport wrote to a pooled connection the origin
+	// had already closed; a reset, and safe to retry on another endpoint.
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
 		return ErrReset
 	}
 	var uerr *url.Error

@@ -161,3 +161,11 @@ func TestForwardStreamsWithoutBuffering(t *testing.T) {
 		t.Fatalf("second event missing: %q", rest)
 	}
 }
+
+func TestClassifyClosedConnectionIsReset(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	err := &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}}
+	if k := Classify(r, err); k != ErrReset {
+		t.Errorf("write to a closed connection classified as %v, want reset", k)
+	}
+}
