@@ -22,6 +22,7 @@ func commands() map[string]command {
 		"validate": {"check a config file: shoal validate -c FILE (exit 1 with file:line errors)", validateCmd},
 		"proxy":    {"one-line reverse proxy: shoal proxy --listen ADDR --to URL[,URL...]", proxyCmd},
 		"sim":      {"replay a request-rate trace against autoscaling policies: shoal sim --help", simCmd},
+		"demo":     {"the album shop with a day of traffic in fast-forward and the dashboard", demoCmd},
 		"status":   {"show a running gateway's services: shoal status [SERVICE]", statusCmd},
 		"scale":    {"set a service's instance count: shoal scale SERVICE N", scaleCmd},
 		"version":  {"print the version", versionCmd},
@@ -46,6 +47,10 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "--version" || args[0] == "-v" {
 		return versionCmd(nil, stdout, stderr)
+	}
+	if args[0] == "album" {
+		// Hidden: runs one album service for the demo.
+		return albumCmd(args[1:], stdout, stderr)
 	}
 	c, ok := cmds[args[0]]
 	if !ok || c.run == nil {
