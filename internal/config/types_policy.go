@@ -176,7 +176,10 @@ type BasicAuth struct {
 // BasicUser is one user with a bcrypt password hash
 // (htpasswd -nbB user password).
 type BasicUser struct {
-	Name   string `yaml:"name" required:"true"`
+	// User name the client sends.
+	Name string `yaml:"name" required:"true"`
+	// bcrypt hash of the password (htpasswd -nbB user pass, the part after
+	// the colon); the password itself is never written in the file.
 	Bcrypt string `yaml:"bcrypt" required:"true"`
 
 	Pos Pos `yaml:"-"`
