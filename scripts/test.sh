@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this script):
-#   dependencies, gofmt, shellcheck, go vet, go build, go test -race, reload under load,
+#   dependencies, gofmt, shellcheck, go vet, go build, go test -race, cache-tests, reload under load,
 #   and, with SHOAL_BENCH_SMOKE=1, a one-second smoke run of the proxy benchmark.
 # Each section stops the run at its first failure with a message naming the section.
 #
@@ -51,6 +51,10 @@ echo "ok"
 
 section "go test -race"
 go test -race -count=1 -timeout "$TEST_TIMEOUT" ./... || fail "go test -race ./..."
+
+section "cache-tests (RFC 9111 conformance, baseline in test/cachetests)"
+(cd test/cachetests && { [ -d node_modules/http-cache-tests ] || npm ci --no-audit --no-fund; } && go test -count=1 -tags cachetests .) ||
+  fail "cache-tests: a test that passed in test/cachetests/baseline.json now fails"
 
 section "reload under load"
 case "$RELOAD_CHECK" in
