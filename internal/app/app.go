@@ -88,6 +88,7 @@ func New(opts Options) (*App, error) {
 	a := &App{opts: opts, cfg: cfg, source: data}
 	a.log = newLogger(opts.LogOutput, cfg.Static.Log)
 	a.metrics = telemetry.NewMetrics()
+	a.metrics.Registry.MustRegister(newStateCollector(a))
 	if cfg.Static.AccessLog.Enabled {
 		w, closer, err := openAccessLog(cfg.Static.AccessLog.Path, opts.AccessOutput)
 		if err != nil {
