@@ -167,6 +167,19 @@ type Scale struct {
 	ColdStart Duration `yaml:"cold_start" default:"30s"`
 	// How long the last instance stays after traffic stops, when min is 0.
 	ScaleToZeroGrace Duration `yaml:"scale_to_zero_grace" default:"30s"`
+	// Requests that may wait at the gateway while the service has no
+	// capacity (at zero, or every instance starting or busy); more get 503
+	// with Retry-After at once.
+	QueueLimit int `yaml:"queue_limit" default:"1000"`
+	// Longest wait for capacity before a held request gets 503.
+	WaitTimeout Duration `yaml:"wait_timeout" default:"30s"`
+	// Answer browsers (GET with Accept: text/html) at once with a small
+	// self-refreshing "starting up" page instead of holding them.
+	StartingPage bool `yaml:"starting_page"`
+	// Requests one instance serves at once; beyond ready × this, requests
+	// wait at the gateway. 0: no limit (requests wait only while no
+	// instance is ready).
+	ContainerConcurrency int `yaml:"container_concurrency"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -196,6 +196,15 @@ func (v *validator) scale(s *Scale, p string) {
 	if s.Min == 0 && (s.Policy == "hpa" || s.Policy == "weekago") {
 		v.errorf(s.Pos.Of("min"), "%s.min: policy %s never scales to zero; use min 1 or policy shoal or kpa", p, s.Policy)
 	}
+	if s.QueueLimit < 1 {
+		v.errorf(s.Pos.Of("queue_limit"), "%s.queue_limit: must be at least 1", p)
+	}
+	if s.WaitTimeout <= 0 {
+		v.errorf(s.Pos.Of("wait_timeout"), "%s.wait_timeout: must be positive", p)
+	}
+	if s.ContainerConcurrency < 0 {
+		v.errorf(s.Pos.Of("container_concurrency"), "%s.container_concurrency: must not be negative (0 means no limit)", p)
+	}
 	if s.Policy == "static" && s.Pos.Has("target") {
 		v.errorf(s.Pos.Of("target"), "%s.target: policy static keeps max instances and has no target", p)
 	}

@@ -68,3 +68,25 @@ func TestScaledServiceHoldsUntilAnInstanceIsReady(t *testing.T) {
 		t.Errorf("unscaled service with no endpoint: %d", rec.Code)
 	}
 }
+
+// The scale block's activator keys take effect: beyond queue_limit a request
+// is refused at once, and wait_timeout bounds the wait.
+func TestActivatorKeys(t *testing.T) {
+	g, _ := newGateway(t, "services:\n  lazy: {scale: {min: 0, max: 1, policy: kpa, queue_limit: 1, wait_timeout: 300ms}}\nroutes: [{service: lazy}]\n")
+	g.SetWaker("lazy", func() {})
+	first := make(chan *httptest.ResponseRecorder, 1)
+	go func() { first <- serve(g, "GET", "/x", nil) }()
+	time.Sleep(50 * time.Millisecond)
+	rec := serve(g, "GET", "/y", nil)
+	if rec.Code != 503 || rec.Header().Get("Shoal-Error") != "activator-queue-full" || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("beyond queue_limit: %d %q", rec.Code, rec.Header().Get("Shoal-Error"))
+	}
+	start := time.Now()
+	rec = <-first
+	if rec.Code != 503 || rec.Header().Get("Shoal-Error") != "activator-timeout" {
+		t.Errorf("held past wait_timeout: %d %q", rec.Code, rec.Header().Get("Shoal-Error"))
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Errorf("the held request waited %v beyond the test's own wait", waited)
+	}
+}

@@ -143,7 +143,10 @@ func (g *Gateway) compile(file string, d *config.Dynamic, check bool) (*plan, er
 		if sc.Scale != nil && !check {
 			// Services Shoal scales hold requests while they have no
 			// capacity (scaled to zero, or every instance starting).
-			g.ensureActivator(name, activatorOptions{})
+			g.ensureActivator(name, activatorOptions{
+				QueueLimit: sc.Scale.QueueLimit, WaitTimeout: sc.Scale.WaitTimeout.D(),
+				StartingPage: sc.Scale.StartingPage, ContainerConcurrency: sc.Scale.ContainerConcurrency,
+			})
 		}
 	}
 

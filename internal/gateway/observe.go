@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/shoal-gw/shoal/internal/activator"
 	"github.com/shoal-gw/shoal/internal/proxy"
@@ -29,7 +30,10 @@ type observerSlot struct {
 	p    atomic.Pointer[observerRef]
 	pool atomic.Pointer[upstream.Pool]
 	act  atomic.Pointer[activator.Activator]
-	wake atomic.Pointer[func()]
+	// actOpts are the options act was built with; control side only,
+	// under the gateway's lock.
+	actOpts activatorOptions
+	wake    atomic.Pointer[func()]
 	// sig records the service's per-second signals (arrivals, in-flight,
 	// latency) for the autoscaler and the dashboard.
 	sig *signals.Service
@@ -98,11 +102,14 @@ func (g *Gateway) ActivatorStats(service string) (activator.Stats, bool) {
 // in-flight count outlive the handler chains it wraps. Call with g.mu held.
 func (g *Gateway) ensureActivator(service string, opts activatorOptions) *activator.Activator {
 	slot := g.observerFor(service)
-	if a := slot.act.Load(); a != nil {
+	if a := slot.act.Load(); a != nil && slot.actOpts == opts {
 		return a
 	}
-	opts.Service = service
-	opts.Capacity = func() (int, int) {
+	// New settings get a new activator; requests held by the old one are
+	// released by it through the handler chain they entered with.
+	slot.actOpts = opts
+	ao := activator.Options{Service: service, QueueLimit: opts.QueueLimit, WaitTimeout: opts.WaitTimeout, StartingPage: opts.StartingPage}
+	ao.Capacity = func() (int, int) {
 		p := slot.pool.Load()
 		if p == nil {
 			return 0, 0
@@ -114,19 +121,22 @@ func (g *Gateway) ensureActivator(service string, opts activatorOptions) *activa
 		}
 		return ready, opts.ContainerConcurrency
 	}
-	opts.Wake = func() {
+	ao.Wake = func() {
 		if w := slot.wake.Load(); w != nil {
 			(*w)()
 		}
 	}
-	a := activator.New(opts.Options)
+	a := activator.New(ao)
 	slot.act.Store(a)
 	return a
 }
 
-// activatorOptions are the activator settings of one service.
+// activatorOptions are the activator settings of one service (comparable,
+// so a reload can tell whether they changed).
 type activatorOptions struct {
-	activator.Options
+	QueueLimit   int
+	WaitTimeout  time.Duration
+	StartingPage bool
 	// ContainerConcurrency is the per-instance concurrency limit; 0 means
 	// the activator only holds requests while no instance is ready.
 	ContainerConcurrency int
