@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"github.com/shoal-gw/shoal/internal/proxy"
 	"io"
 	"net"
 	"net/http"
@@ -231,7 +232,7 @@ routes:
 `, o.srv.URL))
 	do(g, "POST", "/pkg.Svc/Call", "", map[string]string{"Content-Type": "application/grpc", "Grpc-Timeout": "200m"})
 	v, _ := seen.Load().(string)
-	d, ok := parseGRPCTimeout(v)
+	d, ok := proxy.ParseGRPCTimeout(v)
 	if !ok || d > 200*time.Millisecond || d < 100*time.Millisecond {
 		t.Fatalf("origin saw grpc-timeout %q", v)
 	}
@@ -240,13 +241,13 @@ routes:
 func TestGRPCTimeoutFormat(t *testing.T) {
 	for _, d := range []time.Duration{1, 1500 * time.Microsecond, 3 * time.Second, 200 * time.Hour} {
 		v := formatGRPCTimeout(d)
-		got, ok := parseGRPCTimeout(v)
+		got, ok := proxy.ParseGRPCTimeout(v)
 		if !ok || len(v) > 9 || got < d {
 			t.Fatalf("%s → %q → %s", d, v, got)
 		}
 	}
 	for _, bad := range []string{"", "5", "12x", "-1S", "123456789S"} {
-		if _, ok := parseGRPCTimeout(bad); ok {
+		if _, ok := proxy.ParseGRPCTimeout(bad); ok {
 			t.Fatalf("%q parsed", bad)
 		}
 	}

@@ -96,7 +96,7 @@ func (s *service) deadline(pol *routePolicy, r *http.Request) time.Duration {
 		d = pol.requestTimeout
 	}
 	if v := r.Header.Get("Grpc-Timeout"); v != "" {
-		if g, ok := parseGRPCTimeout(v); ok && (d <= 0 || g < d) {
+		if g, ok := proxy.ParseGRPCTimeout(v); ok && (d <= 0 || g < d) {
 			d = g
 		}
 	}
@@ -186,7 +186,7 @@ func (s *service) try(tw *tryWriter, r *http.Request, ep *upstream.Endpoint, eb 
 		tw.watchIdle(pol.idle, cancel)
 		defer tw.stopIdle()
 	}
-	if isGRPC(r) {
+	if proxy.IsGRPC(r) {
 		if dl, ok := r.Context().Deadline(); ok {
 			// Tell the origin how long it has, as gRPC clients do.
 			r = r.Clone(r.Context())
