@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/gateway"
-	"github.com/shoal-gw/shoal/internal/proxy"
 )
 
 // The 16 standard cases grpc-go's interop client runs without TLS or
@@ -37,7 +37,8 @@ func interopReps() int {
 }
 
 // TestGRPCInteropThroughGateway runs grpc-go's interop client through the
-// gateway's h2c listener and forwarder (upstream protocol h2c) to grpc-go's
+// gateway's h2c listener and a configured route to a service with upstream
+// protocol h2c, to grpc-go's
 // interop TestService: trailers, trailers-only answers, streaming both ways,
 // deadlines and cancellation.
 func TestGRPCInteropThroughGateway(t *testing.T) {
@@ -49,8 +50,19 @@ func TestGRPCInteropThroughGateway(t *testing.T) {
 	backend := freeAddr(t)
 	startProcess(t, server, "-mode", "server", "-addr", backend)
 	waitListening(t, backend)
-	h := forwardTo(t, "http://"+backend, proxy.TransportOptions{Protocol: proxy.ProtocolH2C})
-	addr := listen(t, h, gateway.ServerOptions{H2C: true})
+	// The whole gateway as `shoal run` builds it: routing, the route
+	// chain (resilience, signals) and the service's h2c upstream.
+	cfg, err := config.Parse("interop.yaml", []byte(fmt.Sprintf(
+		"services:\n  interop:\n    endpoints: [\"http://%s\"]\n    upstream: {protocol: h2c}\nroutes:\n  - {service: interop}\n", backend)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gateway.New(gateway.Options{})
+	t.Cleanup(gw.Close)
+	if err := gw.Apply(cfg.File, &cfg.Dynamic); err != nil {
+		t.Fatal(err)
+	}
+	addr := listen(t, gw, gateway.ServerOptions{H2C: true})
 	_, port, _ := net.SplitHostPort(addr)
 
 	reps := interopReps()
