@@ -14,6 +14,8 @@ type stateCollector struct {
 	instances, desired, forecast, coldStart *prometheus.Desc
 	held, released, timedOut                *prometheus.Desc
 	breakerOpen, retries, budgetExhausted   *prometheus.Desc
+	transitions, bulkActive, bulkPending    *prometheus.Desc
+	bulkRejected, adaptiveLimit, shed       *prometheus.Desc
 }
 
 func newStateCollector(a *App) *stateCollector {
@@ -32,11 +34,18 @@ func newStateCollector(a *App) *stateCollector {
 		breakerOpen:     d("shoal_circuit_breaker_open", "1 while the service's circuit breaker is open (0 closed, 0.5 half-open).", "service"),
 		retries:         d("shoal_retries_total", "Retries sent to a service (counter restarts when its resilience settings change).", "service"),
 		budgetExhausted: d("shoal_retry_budget_exhausted_total", "Retries the retry budget refused.", "service"),
+		transitions:     d("shoal_circuit_breaker_transitions_total", "State changes of a service's circuit breakers (service and endpoint breakers).", "service"),
+		bulkActive:      d("shoal_bulkhead_active_requests", "Requests running inside a service's bulkhead.", "service"),
+		bulkPending:     d("shoal_bulkhead_pending_requests", "Requests waiting for a place in a service's bulkhead.", "service"),
+		bulkRejected:    d("shoal_bulkhead_rejected_total", "Requests a service's bulkhead refused.", "service"),
+		adaptiveLimit:   d("shoal_adaptive_concurrency_limit", "The concurrency limit the adaptive limiter found for a service.", "service"),
+		shed:            d("shoal_adaptive_concurrency_shed_total", "Requests the adaptive limiter shed.", "service"),
 	}
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.instances, c.desired, c.forecast, c.coldStart, c.held, c.released, c.timedOut, c.breakerOpen, c.retries, c.budgetExhausted} {
+	for _, d := range []*prometheus.Desc{c.instances, c.desired, c.forecast, c.coldStart, c.held, c.released, c.timedOut,
+		c.breakerOpen, c.retries, c.budgetExhausted, c.transitions, c.bulkActive, c.bulkPending, c.bulkRejected, c.adaptiveLimit, c.shed} {
 		ch <- d
 	}
 }
@@ -72,6 +81,16 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		if rs, ok := a.gw.Resilience(s.Name); ok {
 			counter(c.retries, float64(rs.Retries), s.Name)
 			counter(c.budgetExhausted, float64(rs.BudgetExhausted), s.Name)
+			counter(c.transitions, float64(rs.BreakerTransitions), s.Name)
+			if b := rs.Bulkhead; b != nil {
+				gauge(c.bulkActive, float64(b.Active), s.Name)
+				gauge(c.bulkPending, float64(b.Pending), s.Name)
+				counter(c.bulkRejected, float64(b.Rejected), s.Name)
+			}
+			if ad := rs.Adaptive; ad != nil {
+				gauge(c.adaptiveLimit, float64(ad.Limit), s.Name)
+				counter(c.shed, float64(ad.Shed), s.Name)
+			}
 			if b := rs.Breaker; b != nil {
 				v := 0.0
 				switch b.State {
