@@ -52,6 +52,7 @@ type App struct {
 	health  healthChecks
 	dns     dnsWatches
 	events  eventLog
+	logs    logRing
 	dash    *dashboard.Handler
 
 	scaler     *autoscaler.Controller
@@ -86,9 +87,12 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{opts: opts, cfg: cfg, source: data}
-	a.log = newLogger(opts.LogOutput, cfg.Static.Log)
+	a.log = slog.New(&teeHandler{Handler: newLogger(opts.LogOutput, cfg.Static.Log).Handler(), ring: &a.logs})
 	a.metrics = telemetry.NewMetrics()
 	a.metrics.Registry.MustRegister(newStateCollector(a))
+	// The access log always feeds the searchable ring (GET /api/logs); it
+	// is written out only when enabled.
+	accessOut := io.Discard
 	if cfg.Static.AccessLog.Enabled {
 		w, closer, err := openAccessLog(cfg.Static.AccessLog.Path, opts.AccessOutput)
 		if err != nil {
@@ -97,8 +101,9 @@ func New(opts Options) (*App, error) {
 		if closer != nil {
 			a.closers = append(a.closers, closer)
 		}
-		a.access = telemetry.NewAccessLog(w, 8192)
+		accessOut = w
 	}
+	a.access = telemetry.NewAccessLogTap(accessOut, 8192, func(e telemetry.AccessEntry) { a.logs.add(accessRecord(e)) })
 	if tc := cfg.Static.Tracing; tc.Endpoint != "" {
 		tr, err := tracing.New(context.Background(), tracing.Options{
 			Endpoint: tc.Endpoint, Protocol: tc.Protocol, Insecure: tc.Insecure,

@@ -84,6 +84,7 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("GET /api/services/{service}/logs", a.logsHandler)
 	mux.HandleFunc("GET /api/services/{service}/scaling", a.scalingHandler)
+	mux.HandleFunc("GET /api/logs", a.logsHandlerAll)
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, dashSource{a}.Events(time.Time{}))
 	})

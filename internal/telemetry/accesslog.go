@@ -38,16 +38,31 @@ type AccessLog struct {
 	done    chan struct{}
 	dropped atomic.Uint64
 	once    sync.Once
+	tap     func(AccessEntry)
+}
+
+// NewAccessLogTap is NewAccessLog with tap called for every entry on the
+// writer goroutine (never on the request path), e.g. to keep entries
+// searchable in memory.
+func NewAccessLogTap(w io.Writer, buffer int, tap func(AccessEntry)) *AccessLog {
+	l := newAccessLog(w, buffer)
+	l.tap = tap
+	go l.run()
+	return l
 }
 
 // NewAccessLog starts the writer goroutine. Close flushes and stops it.
 func NewAccessLog(w io.Writer, buffer int) *AccessLog {
+	l := newAccessLog(w, buffer)
+	go l.run()
+	return l
+}
+
+func newAccessLog(w io.Writer, buffer int) *AccessLog {
 	if buffer <= 0 {
 		buffer = 4096
 	}
-	l := &AccessLog{ch: make(chan AccessEntry, buffer), w: bufio.NewWriterSize(w, 64<<10), done: make(chan struct{})}
-	go l.run()
-	return l
+	return &AccessLog{ch: make(chan AccessEntry, buffer), w: bufio.NewWriterSize(w, 64<<10), done: make(chan struct{})}
 }
 
 // Log queues an entry, or drops it when the queue is full.
@@ -84,6 +99,9 @@ func (l *AccessLog) run() {
 				slog.Warn("access log flush failed", "err", err)
 			}
 			return
+		}
+		if l.tap != nil {
+			l.tap(e)
 		}
 		buf = appendEntry(buf[:0], e)
 		if _, err := l.w.Write(buf); err != nil {
