@@ -1,61 +1,10 @@
 package etcd
 
 import (
-	"fmt"
-	"net"
-	"net/url"
 	"testing"
-	"time"
 
-	"go.etcd.io/etcd/server/v3/embed"
+	"github.com/shoal-gw/shoal/internal/registry/etcd/etcdtest"
 )
 
-// freePort asks the kernel for a free loopback port. Another process could
-// take it before etcd binds it, so startEtcd retries.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startEtcd runs a real single-member etcd server inside the test process on
-// loopback with a temporary data directory, and returns its client URL.
-func startEtcd(t *testing.T) string {
-	t.Helper()
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		cfg := embed.NewConfig()
-		cfg.Name = "shoal-test"
-		cfg.Dir = t.TempDir()
-		cfg.LogLevel = "error"
-		cfg.LogOutputs = []string{"stderr"}
-		client := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-		peer := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
-		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
-		cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-		e, err := embed.StartEtcd(cfg)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		select {
-		case <-e.Server.ReadyNotify():
-		case err := <-e.Err():
-			e.Close()
-			lastErr = err
-			continue
-		case <-time.After(20 * time.Second):
-			e.Close()
-			t.Fatal("embedded etcd did not become ready within 20s")
-		}
-		t.Cleanup(e.Close)
-		return client.String()
-	}
-	t.Fatalf("starting embedded etcd (go.etcd.io/etcd/server/v3/embed) on loopback failed 3 times: %v", lastErr)
-	return ""
-}
+// startEtcd runs a real etcd server in the test process (see etcdtest).
+func startEtcd(t *testing.T) string { return etcdtest.Start(t) }
