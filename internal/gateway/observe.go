@@ -114,10 +114,10 @@ func (g *Gateway) ensureActivator(service string, opts activatorOptions) *activa
 		if p == nil {
 			return 0, 0
 		}
-		_, ready := p.Counts()
+		total, ready := p.Counts()
 		if ready == 0 && p.Panicking() {
-			// Panic mode routes to unhealthy endpoints: that is capacity.
-			ready, _ = p.Counts()
+			// Panic mode routes to unhealthy endpoints: they are capacity.
+			ready = total
 		}
 		return ready, opts.ContainerConcurrency
 	}

@@ -22,8 +22,11 @@ type BalancerFactory func(ready []*Endpoint) Balancer
 // snapshot is what one atomic load gives the request path.
 type snapshot struct {
 	all   []*Endpoint
-	ready []*Endpoint
-	bal   Balancer // nil when no endpoint is ready
+	ready []*Endpoint // what the balancer picks from (all eligible in panic mode)
+	// nReady counts endpoints that are ready in their own right, for
+	// Counts, which the activator calls on every request.
+	nReady int
+	bal    Balancer // nil when no endpoint is ready
 }
 
 // Pool is the set of endpoints of one service. Reads (Pick, Counts,
@@ -201,6 +204,7 @@ func (p *Pool) rebuildLocked() {
 	pct := float64(p.panicPct.Load()) / 100
 	panicking := pct > 0 && eligible > 0 && float64(len(ready))*100 < pct*float64(eligible)
 	p.panicking.Store(panicking)
+	nReady := len(ready)
 	if panicking {
 		ready = ready[:0]
 		for _, e := range p.eps {
@@ -209,7 +213,7 @@ func (p *Pool) rebuildLocked() {
 			}
 		}
 	}
-	s := &snapshot{all: p.eps, ready: ready}
+	s := &snapshot{all: p.eps, ready: ready, nReady: nReady}
 	if len(ready) > 0 && p.factory != nil {
 		s.bal = p.factory(ready)
 	}
@@ -245,12 +249,7 @@ func (p *Pool) PickExcluding(r *http.Request, tried []*Endpoint) *Endpoint {
 // Counts reports how many endpoints the pool has and how many are ready.
 func (p *Pool) Counts() (total, ready int) {
 	s := p.snap.Load()
-	for _, e := range s.all {
-		if e.Ready() {
-			ready++
-		}
-	}
-	return len(s.all), ready
+	return len(s.all), s.nReady
 }
 
 // Endpoints is the current endpoint list (ready or not) for the admin API.
