@@ -152,25 +152,25 @@ func (a *adminAPI) postConfig(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	if err := a.c.ApplyConfig(ctx, data); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{
+		WriteJSON(w, http.StatusBadRequest, map[string]any{
 			"error":  "config rejected; the previous config keeps serving",
 			"errors": splitLines(err.Error()),
 		})
 		return
 	}
-	writeJSON(w, http.StatusOK, a.c.ReloadStatus())
+	WriteJSON(w, http.StatusOK, a.c.ReloadStatus())
 }
 
 func (a *adminAPI) configStatus(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.c.ReloadStatus())
+	WriteJSON(w, http.StatusOK, a.c.ReloadStatus())
 }
 
 func (a *adminAPI) routes(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.c.Routes())
+	WriteJSON(w, http.StatusOK, a.c.Routes())
 }
 
 func (a *adminAPI) services(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.c.Services())
+	WriteJSON(w, http.StatusOK, a.c.Services())
 }
 
 func (a *adminAPI) service(w http.ResponseWriter, r *http.Request) {
@@ -180,7 +180,7 @@ func (a *adminAPI) service(w http.ResponseWriter, r *http.Request) {
 		WriteJSONError(w, http.StatusNotFound, "no service named "+quote(name))
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	WriteJSON(w, http.StatusOK, d)
 }
 
 func splitLines(s string) []string {
@@ -200,10 +200,11 @@ func quote(s string) string {
 
 // WriteJSONError answers {"error": msg} with status.
 func WriteJSONError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	WriteJSON(w, status, map[string]string{"error": msg})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers status with v as indented JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)

@@ -52,7 +52,7 @@ type App struct {
 	health  healthChecks
 	dns     dnsWatches
 	events  eventLog
-	logs    logRing
+	logs    *ring[LogRecord]
 	dash    *dashboard.Handler
 
 	scaler     *autoscaler.Controller
@@ -86,8 +86,8 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{opts: opts, cfg: cfg, source: data}
-	a.log = slog.New(&teeHandler{Handler: newLogger(opts.LogOutput, cfg.Static.Log).Handler(), ring: &a.logs})
+	a := &App{opts: opts, cfg: cfg, source: data, events: newEventLog(), logs: newRing[LogRecord](logRingSize)}
+	a.log = slog.New(&teeHandler{Handler: newLogger(opts.LogOutput, cfg.Static.Log).Handler(), ring: a.logs})
 	a.metrics = telemetry.NewMetrics()
 	a.metrics.Registry.MustRegister(newStateCollector(a))
 	// The access log always feeds the searchable ring (GET /api/logs); it

@@ -106,7 +106,7 @@ func (a *App) scalingHandler(w http.ResponseWriter, r *http.Request) {
 		admin.WriteJSONError(w, http.StatusNotFound, "service "+name+" is not autoscaled (it needs run: and scale: blocks)")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": st, "events": a.scaler.Events(name)})
+	admin.WriteJSON(w, http.StatusOK, map[string]any{"status": st, "events": a.scaler.Events(name)})
 }
 
 // scaleTimeline indexes the autoscaler's per-second record of a service by

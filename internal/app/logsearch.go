@@ -2,12 +2,12 @@ package app
 
 import (
 	"context"
+	"github.com/shoal-gw/shoal/internal/admin"
 	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/telemetry"
@@ -24,44 +24,14 @@ type LogRecord struct {
 	Text     string    `json:"text"`
 }
 
-// logRing keeps the latest gateway and access log records in memory so
-// they can be searched with the instances' own logs.
-type logRing struct {
-	mu   sync.Mutex
-	buf  []LogRecord
-	next int
-	full bool
-}
-
+// logRingSize bounds the gateway and access records kept for searching,
+// next to the instances' own log files.
 const logRingSize = 5000
-
-func (l *logRing) add(r LogRecord) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buf == nil {
-		l.buf = make([]LogRecord, logRingSize)
-	}
-	l.buf[l.next] = r
-	l.next = (l.next + 1) % logRingSize
-	if l.next == 0 {
-		l.full = true
-	}
-}
-
-func (l *logRing) all() []LogRecord {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.full {
-		return append([]LogRecord(nil), l.buf[:l.next]...)
-	}
-	out := append([]LogRecord(nil), l.buf[l.next:]...)
-	return append(out, l.buf[:l.next]...)
-}
 
 // teeHandler writes every gateway log record to the ring as well.
 type teeHandler struct {
 	slog.Handler
-	ring  *logRing
+	ring  *ring[LogRecord]
 	attrs []slog.Attr
 }
 
@@ -174,5 +144,5 @@ func (a *App) logsHandlerAll(w http.ResponseWriter, r *http.Request) {
 	if len(out) > limit {
 		out = out[len(out)-limit:]
 	}
-	writeJSON(w, http.StatusOK, out)
+	admin.WriteJSON(w, http.StatusOK, out)
 }

@@ -86,7 +86,7 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/services/{service}/scaling", a.scalingHandler)
 	mux.HandleFunc("GET /api/logs", a.logsHandlerAll)
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, dashSource{a}.Events(time.Time{}))
+		admin.WriteJSON(w, http.StatusOK, dashSource{a}.Events(time.Time{}))
 	})
 	mux.Handle("POST /api/cache/purge", a.gw.CachePurgeHandler())
 	mux.Handle("DELETE /api/cache", a.gw.CachePurgeHandler())
@@ -123,11 +123,11 @@ func (a *App) scaleHandler(w http.ResponseWriter, r *http.Request) {
 	a.log.Info("scaled by the admin API", "service", name, "instances", req.Instances)
 	for _, s := range a.Services() {
 		if s.Name == name {
-			writeJSON(w, http.StatusOK, s)
+			admin.WriteJSON(w, http.StatusOK, s)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, api.ServiceInfo{Name: name, Desired: req.Instances})
+	admin.WriteJSON(w, http.StatusOK, api.ServiceInfo{Name: name, Desired: req.Instances})
 }
 
 func (a *App) scaleMax(name string) int {
@@ -152,13 +152,5 @@ func (a *App) logsHandler(w http.ResponseWriter, r *http.Request) {
 	for i, l := range lines {
 		out[i] = api.LogLine{Time: l.Time, Instance: l.Instance, Stream: l.Stream, Text: l.Text}
 	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	admin.WriteJSON(w, http.StatusOK, out)
 }

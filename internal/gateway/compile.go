@@ -43,7 +43,7 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 			}
 		}
 		b.pool.SetPanicThreshold(d.Services[name].PanicThreshold)
-		g.observerFor(name).pool.Store(b.pool)
+		g.slotFor(name).pool.Store(b.pool)
 		// Targets were validated while compiling, so Update cannot fail
 		// here except on a closed pool, which compile never hands out.
 		if err := b.pool.Update(g.mergedLocked(name, p.targets[name])); err != nil {
@@ -61,7 +61,7 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 	}
 	g.publishEndpointMetrics()
 	for name := range p.backends {
-		if a := g.observerFor(name).act.Load(); a != nil {
+		if a := g.slotFor(name).act.Load(); a != nil {
 			a.Notify()
 		}
 	}
@@ -133,7 +133,7 @@ func (g *Gateway) compile(file string, d *config.Dynamic, check bool) (*plan, er
 		h := &service{
 			backend:        b,
 			requestTimeout: pick(sc.Timeouts.Request.D(), d.Defaults.Timeouts.Request.D(), 0),
-			observer:       g.observerFor(name),
+			observer:       g.slotFor(name),
 			noEndpoint:     g.metrics.GatewayError("no_endpoint"),
 		}
 		for k := proxy.ErrConnect; k < proxy.ErrClientGone; k++ {

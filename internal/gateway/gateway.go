@@ -46,10 +46,11 @@ type Gateway struct {
 	services map[string]*backend
 	static   map[string][]upstream.Target            // config endpoints per service
 	dynamic  map[string]map[string][]upstream.Target // service → source → endpoints
-	// observers outlive reloads and backends: keyed by service name.
-	observers map[string]*observerSlot
-	resil     resilienceState // breakers, budgets, bulkheads; see resilience_state.go
-	pol       policyState     // rate limit buckets, Redis client, cache store; see policy_state.go
+	// slots hold per-service hooks (observer, activator, signals) that
+	// outlive reloads and backends, keyed by service name.
+	slots map[string]*serviceSlot
+	resil resilienceState // breakers, budgets, bulkheads; see resilience_state.go
+	pol   policyState     // rate limit buckets, Redis client, cache store; see policy_state.go
 }
 
 // snapshot is one compiled config. It is never modified once published.

@@ -36,7 +36,7 @@ func (b *backend) close() {
 type service struct {
 	*backend
 	requestTimeout time.Duration
-	observer       *observerSlot
+	observer       *serviceSlot
 	noEndpoint     prometheus.Counter
 	errCounters    [proxy.ErrClientGone + 1]prometheus.Counter
 }

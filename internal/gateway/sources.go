@@ -36,7 +36,7 @@ func (g *Gateway) SetSourceTargets(service, source string, targets []upstream.Ta
 	}
 	err := b.pool.Update(g.mergedLocked(service, g.static[service]))
 	g.publishEndpointMetrics()
-	if a := g.observerFor(service).act.Load(); a != nil {
+	if a := g.slotFor(service).act.Load(); a != nil {
 		a.Notify()
 	}
 	return err

@@ -23,10 +23,10 @@ type Observer interface {
 // observerRef boxes an Observer so it can be swapped atomically.
 type observerRef struct{ Observer }
 
-// observerSlot holds what belongs to a service name for as long as the
+// serviceSlot holds what belongs to a service name for as long as the
 // gateway runs, across reloads and backend replacements: the attempt
-// observer, the activator and the wake hook the control side installs.
-type observerSlot struct {
+// observer, the activator, the wake hook and the traffic signals.
+type serviceSlot struct {
 	p    atomic.Pointer[observerRef]
 	pool atomic.Pointer[upstream.Pool]
 	act  atomic.Pointer[activator.Activator]
@@ -39,7 +39,7 @@ type observerSlot struct {
 	sig *signals.Service
 }
 
-func (s *observerSlot) load() Observer {
+func (s *serviceSlot) load() Observer {
 	if r := s.p.Load(); r != nil {
 		return r.Observer
 	}
@@ -51,7 +51,7 @@ func (s *observerSlot) load() Observer {
 func (g *Gateway) SetObserver(service string, o Observer) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	slot := g.observerFor(service)
+	slot := g.slotFor(service)
 	if o == nil {
 		slot.p.Store(nil)
 		return
@@ -65,14 +65,14 @@ func (g *Gateway) SetObserver(service string, o Observer) {
 func (g *Gateway) SetWaker(service string, wake func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.observerFor(service).wake.Store(&wake)
+	g.slotFor(service).wake.Store(&wake)
 }
 
 // Notify tells the service's activator that capacity may have changed, so
 // held requests go at once.
 func (g *Gateway) Notify(service string) {
 	g.mu.Lock()
-	slot := g.observers[service]
+	slot := g.slots[service]
 	g.mu.Unlock()
 	if slot == nil {
 		return
@@ -85,7 +85,7 @@ func (g *Gateway) Notify(service string) {
 // ActivatorStats reports a service's activator counters, if it has one.
 func (g *Gateway) ActivatorStats(service string) (activator.Stats, bool) {
 	g.mu.Lock()
-	slot := g.observers[service]
+	slot := g.slots[service]
 	g.mu.Unlock()
 	if slot == nil {
 		return activator.Stats{}, false
@@ -101,7 +101,7 @@ func (g *Gateway) ActivatorStats(service string) (activator.Stats, bool) {
 // (it has a scale block) and keeps it across reloads, so its queue and
 // in-flight count outlive the handler chains it wraps. Call with g.mu held.
 func (g *Gateway) ensureActivator(service string, opts activatorOptions) *activator.Activator {
-	slot := g.observerFor(service)
+	slot := g.slotFor(service)
 	if a := slot.act.Load(); a != nil && slot.actOpts == opts {
 		return a
 	}
@@ -145,23 +145,23 @@ type activatorOptions struct {
 // wrapService puts the service's signal recorder and activator, if any, in
 // front of its handler.
 func (g *Gateway) wrapService(service string, h http.Handler) http.Handler {
-	slot := g.observerFor(service)
+	slot := g.slotFor(service)
 	if a := slot.act.Load(); a != nil {
 		h = a.Wrap(h)
 	}
 	return &signalsHandler{sig: slot.sig, next: h}
 }
 
-// observerFor returns the service's slot, creating it so that an observer
+// slotFor returns the service's slot, creating it so that an observer
 // set later reaches handlers compiled now. Call with g.mu held.
-func (g *Gateway) observerFor(service string) *observerSlot {
-	if g.observers == nil {
-		g.observers = map[string]*observerSlot{}
+func (g *Gateway) slotFor(service string) *serviceSlot {
+	if g.slots == nil {
+		g.slots = map[string]*serviceSlot{}
 	}
-	slot := g.observers[service]
+	slot := g.slots[service]
 	if slot == nil {
-		slot = &observerSlot{sig: signals.NewService(service, nil)}
-		g.observers[service] = slot
+		slot = &serviceSlot{sig: signals.NewService(service, nil)}
+		g.slots[service] = slot
 	}
 	return slot
 }
@@ -170,7 +170,7 @@ func (g *Gateway) observerFor(service string) *observerSlot {
 func (g *Gateway) Signals(service string) *signals.Service {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.observerFor(service).sig
+	return g.slotFor(service).sig
 }
 
 // signalsHandler records every request that reaches a service, held ones
