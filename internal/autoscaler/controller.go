@@ -55,8 +55,12 @@ type Options struct {
 	Clock func() time.Time
 	Log   *slog.Logger
 	// StateDir is the Shoal state directory; snapshots go to
-	// <StateDir>/autoscaler/<service>.json. Empty: no persistence.
+	// <StateDir>/autoscaler/<service>.json unless Store is set. Empty and
+	// no Store: no persistence.
 	StateDir string
+	// Store keeps the learned state instead of StateDir (Kubernetes mode
+	// keeps it in ConfigMaps, so the next leader finds it).
+	Store SnapshotStore
 	// Tick is the control period (default 1 s).
 	Tick time.Duration
 	// SnapshotEvery is how often learned state is saved (default 1 min).
@@ -73,6 +77,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Store == nil && o.StateDir != "" {
+		o.Store = DirStore{Dir: o.StateDir}
 	}
 	if o.Tick <= 0 {
 		o.Tick = time.Second
@@ -208,6 +215,28 @@ func (c *Controller) Tick() {
 	}
 }
 
+// Save stores every service's learned state now (a gateway that loses the
+// leadership calls it, so the next leader starts from the latest).
+func (c *Controller) Save() error {
+	var errs []error
+	for _, s := range c.all() {
+		if err := s.save(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Restore reloads every service's learned state from the store, replacing
+// what the controller holds: a gateway that becomes the leader calls it,
+// since the previous leader learned while this one was not deciding.
+func (c *Controller) Restore() {
+	now := c.opts.Clock()
+	for _, s := range c.all() {
+		s.restore(now)
+	}
+}
+
 // Close stops Run and saves every service's learned state.
 func (c *Controller) Close() error {
 	c.mu.Lock()
@@ -219,11 +248,5 @@ func (c *Controller) Close() error {
 	close(c.done)
 	c.mu.Unlock()
 	c.running.Wait()
-	var errs []error
-	for _, s := range c.all() {
-		if err := s.save(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return c.Save()
 }

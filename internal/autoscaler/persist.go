@@ -2,18 +2,13 @@ package autoscaler
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/autoscale"
 )
 
-// snapshotFile is what <StateDir>/autoscaler/<service>.json holds.
+// snapshotFile is the document a SnapshotStore keeps per service.
 type snapshotFile struct {
 	Version int       `json:"version"`
 	Service string    `json:"service"`
@@ -25,22 +20,13 @@ type snapshotFile struct {
 
 const snapshotFileVersion = 1
 
-// path is the service's snapshot file, or "" without a state directory.
-func (s *service) path() string {
-	if s.c.opts.StateDir == "" {
-		return ""
-	}
-	// Escaped so that no service name can leave the directory.
-	return filepath.Join(s.c.opts.StateDir, "autoscaler", url.PathEscape(s.name)+".json")
-}
-
-// save writes the learned state of a persistent policy, atomically.
+// save stores the learned state of a persistent policy.
 func (s *service) save() error {
-	path := s.path()
+	store := s.c.opts.Store
 	s.mu.Lock()
 	s.savedAt = s.c.opts.Clock()
 	p, ok := s.policy.(autoscale.Persistent)
-	if path == "" || !ok {
+	if store == nil || !ok {
 		s.mu.Unlock()
 		return nil
 	}
@@ -50,28 +36,29 @@ func (s *service) save() error {
 	if err == nil {
 		var data []byte
 		if data, err = json.Marshal(file); err == nil {
-			err = writeAtomic(path, data)
+			err = store.Save(s.name, data)
 		}
 	}
 	if err != nil {
-		s.log.Warn("autoscaler: saving learned state", "path", path, "error", err)
+		s.log.Warn("autoscaler: saving learned state", "where", store.Where(s.name), "error", err)
 		return fmt.Errorf("autoscaler %s: saving learned state: %w", s.name, err)
 	}
 	return nil
 }
 
-// load restores a saved snapshot into pol, a new policy. A missing file is
-// normal; a corrupt or foreign one is logged and ignored, never fatal: the
-// policy then learns from scratch.
-func (s *service) load(pol autoscale.Policy) {
-	path := s.path()
+// load restores a saved snapshot into pol, a new policy, and reports
+// whether it did. Nothing saved is normal; a corrupt or foreign document is
+// logged and ignored, never fatal: the policy then learns from scratch.
+func (s *service) load(pol autoscale.Policy) bool {
+	store := s.c.opts.Store
 	p, ok := pol.(autoscale.Persistent)
-	if path == "" || !ok {
-		return
+	if store == nil || !ok {
+		return false
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
+	where := store.Where(s.name)
+	data, found, err := store.Load(s.name)
+	if err == nil && !found {
+		return false
 	}
 	var file snapshotFile
 	if err == nil {
@@ -82,48 +69,16 @@ func (s *service) load(pol autoscale.Policy) {
 	}
 	if err == nil && file.Policy != pol.Name() {
 		s.log.Info("autoscaler: saved state is of another policy, starting fresh", "saved", file.Policy, "policy", pol.Name())
-		return
+		return false
 	}
 	if err == nil {
 		err = p.Restore(file.State)
 	}
 	if err != nil {
-		s.log.Warn("autoscaler: ignoring unreadable saved state", "path", path, "error", err)
-		return
+		s.log.Warn("autoscaler: ignoring unreadable saved state", "where", where, "error", err)
+		return false
 	}
-	s.log.Info("autoscaler: restored learned state", "path", path, "saved", file.Saved)
-}
-
-// writeAtomic writes data to path through a synced temporary file and a
-// rename, so a crash leaves either the old or the new file, never half.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("creating temporary file: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	// Sync the directory so the rename itself survives a crash.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
+	s.log.Info("autoscaler: restored learned state", "where", where, "saved", file.Saved)
+	s.restoredFrom = file.Saved
+	return true
 }

@@ -35,6 +35,9 @@ type service struct {
 	timeline  *ring[TimelinePoint]
 	forecasts *forecastLog
 	savedAt   time.Time
+	// restoredFrom is when the snapshot the policy started from was saved
+	// (zero: it learned from scratch).
+	restoredFrom time.Time
 }
 
 func newService(c *Controller, name string, spec Spec) (*service, error) {
@@ -111,6 +114,25 @@ func (s *service) rebuildLocked(spec Spec, coldStart time.Duration, now time.Tim
 	return nil
 }
 
+// restore rebuilds the policy from the stored snapshot, its windows refilled
+// with the recent samples; with nothing stored the policy is kept.
+func (s *service) restore(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.spec.build(s.coldStart)
+	if err != nil {
+		s.log.Warn("autoscaler: rebuilding the policy", "error", err)
+		return
+	}
+	s.recent.each(p.Observe)
+	if !s.load(p) {
+		return
+	}
+	s.policy, s.next = p, time.Time{}
+	s.events.push(Event{Time: now, Kind: KindConfig, From: s.obs.Desired, To: s.obs.Desired,
+		Reason: fmt.Sprintf("learned state restored (saved %s)", s.restoredFrom.UTC().Format(time.RFC3339))})
+}
+
 // step is one tick: observe, maybe decide and scale, record.
 func (s *service) step(now time.Time) {
 	samples := s.c.opts.Source.Drain(s.name, now)
@@ -120,6 +142,13 @@ func (s *service) step(now time.Time) {
 		s.recent.push(x)
 	}
 	obs, ok := s.c.opts.Scaler.Status(s.name)
+	if ok && s.known && s.obs.Desired == 0 && obs.Desired > 0 {
+		// Someone else woke the service (another gateway holding a request,
+		// or an operator): keep the instance as if woken here, since this
+		// gateway may not see that request in its signals yet.
+		s.wakeUntil = now.Add(s.coldStart + s.spec.ScaleToZeroGrace)
+		s.events.push(Event{Time: now, Kind: KindWake, From: 0, To: obs.Desired, Reason: "woken from outside (another gateway or an operator)"})
+	}
 	s.obs, s.known = obs, ok
 	if ok && leadSensitive(s.policy) && materialChange(s.coldStart, obs.ColdStart) {
 		if err := s.rebuildLocked(s.spec, obs.ColdStart, now, "measured cold start"); err != nil {

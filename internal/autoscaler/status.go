@@ -23,6 +23,9 @@ type ServiceStatus struct {
 	// LastDecision is the last decision (or wake), even one that kept the
 	// count.
 	LastDecision Event `json:"last_decision"`
+	// RestoredFrom is when the learned state the policy started from was
+	// saved; nil when it learned from scratch.
+	RestoredFrom *time.Time `json:"restored_from,omitempty"`
 }
 
 // Wake asks the scaler for an instance at once for a service at zero (the
@@ -43,8 +46,14 @@ func (c *Controller) Status(service string) (ServiceStatus, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var restored *time.Time
+	if !s.restoredFrom.IsZero() {
+		t := s.restoredFrom
+		restored = &t
+	}
 	return ServiceStatus{
-		Policy: s.spec.Policy, Metric: s.spec.Metric, Target: s.spec.Target,
+		RestoredFrom: restored,
+		Policy:       s.spec.Policy, Metric: s.spec.Metric, Target: s.spec.Target,
 		Min: s.spec.Min, Max: s.spec.Max,
 		Desired: s.obs.Desired, Ready: s.obs.Ready, Starting: s.obs.Starting, Draining: s.obs.Draining,
 		ColdStart: s.coldStart, Forecast: s.forecast, Lead: s.leadLocked(),
