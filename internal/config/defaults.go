@@ -78,6 +78,7 @@ func applyDefaults(tc typeCache, c *Config) {
 			sc.Max = sc.Min
 		}
 	}
+	applyKubeDefaults(c)
 	for i, r := range c.Dynamic.Routes {
 		if r != nil && !r.Pos.Has("name") {
 			r.Name = fmt.Sprintf("route-%d", i)

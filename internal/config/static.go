@@ -18,6 +18,12 @@ func StaticDiff(a, b *Config) []string {
 // diffValue recurses into structs so the answer names the innermost key that
 // changed; lists and scalars are compared whole.
 func diffValue(a, b reflect.Value, path string, out *[]string) {
+	// Optional blocks (tls, kubernetes) are pointers: when both are set,
+	// compare inside so that their Pos is skipped as elsewhere.
+	if a.Kind() == reflect.Pointer && !a.IsNil() && !b.IsNil() {
+		diffValue(a.Elem(), b.Elem(), path, out)
+		return
+	}
 	if a.Kind() != reflect.Struct || a.Type() == durationType {
 		if !reflect.DeepEqual(a.Interface(), b.Interface()) {
 			*out = append(*out, path)

@@ -2,7 +2,7 @@ package config
 
 // Service is a named set of upstream instances that routes send traffic to.
 // Instances come from static endpoints, from the local runtime (run), from
-// the registry API, or from all of them.
+// the registry API, from DNS or Kubernetes EndpointSlices, or from several.
 type Service struct {
 	// Name is the key under services.
 	Name string `yaml:"-"`
@@ -15,6 +15,10 @@ type Service struct {
 	Timeouts Timeouts `yaml:"timeouts"`
 	// Instances found by DNS, re-resolved periodically. Optional.
 	DNS *DNS `yaml:"dns"`
+	// Instances found in the EndpointSlices of a Kubernetes Service, and
+	// the workload that scale resizes. Needs the top-level kubernetes
+	// block. Optional.
+	Kubernetes *ServiceKubernetes `yaml:"kubernetes"`
 	// Active health checks. Optional: without them every instance that is
 	// listed (or started and ready) gets traffic.
 	Health *Health `yaml:"health"`

@@ -53,6 +53,9 @@ type Static struct {
 	MaxHeaderBytes int `yaml:"max_header_bytes" default:"65536"`
 	// Most concurrent streams per HTTP/2 client connection.
 	MaxConcurrentStreams int `yaml:"max_concurrent_streams" default:"250"`
+	// Kubernetes mode: the API server to talk to and the settings shared
+	// by the services that use it. Optional.
+	Kubernetes *Kubernetes `yaml:"kubernetes"`
 
 	Pos Pos `yaml:"-"`
 }

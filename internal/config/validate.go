@@ -78,6 +78,9 @@ func (v *validator) static(s *Static) {
 		v.errorf(tr.Pos.Of("sample_ratio"), "tracing.sample_ratio: %g is outside 0 to 1", tr.SampleRatio)
 	}
 	v.listenerTLS(s)
+	if s.Kubernetes != nil {
+		v.kubernetes(s.Kubernetes)
+	}
 }
 
 // serviceExists reports a route reference to a missing service.

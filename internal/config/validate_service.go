@@ -51,6 +51,9 @@ func (v *validator) service(s *Service) {
 	if s.Outlier != nil {
 		v.outlier(s.Outlier, p+".outlier")
 	}
+	if s.Kubernetes != nil {
+		v.serviceKube(s, p)
+	}
 	v.serviceResilience(s, p)
 	v.upstream(s, p)
 }
