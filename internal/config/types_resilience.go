@@ -42,6 +42,33 @@ type Retry struct {
 	// Retry every method, even a POST without Idempotency-Key. Only for
 	// routes whose service deduplicates requests itself.
 	Unsafe bool `yaml:"unsafe"`
+	// Hedged requests for reads. Optional: without it a try is only
+	// repeated after it failed. Set attempts to 0 to hedge without
+	// retrying failures.
+	Hedge *Hedge `yaml:"hedge"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Hedge sends another try of a read (GET, HEAD or OPTIONS) to a different
+// instance when the first has not answered within this route's recent
+// latency percentile, and answers with whichever try answers first; the
+// others are cancelled. A try that fails in a way retry.on covers does not
+// win: the hedge still may. Hedges are paid from the service's
+// retry_budget like retries, so during an outage they add no more load
+// than retries could. Requests that are not reads, upgrades, and bodies
+// larger than max_body_bytes are never hedged.
+type Hedge struct {
+	// Most hedges sent for one request, each after one more delay.
+	MaxHedges int `yaml:"max_hedges" default:"1"`
+	// Percentile of the route's recent time to response headers (measured
+	// over about the last minute) after which a hedge is sent.
+	Percentile float64 `yaml:"percentile" default:"95"`
+	// Shortest wait before a hedge, whatever the percentile says.
+	MinDelay Duration `yaml:"min_delay" default:"5ms"`
+	// Longest wait before a hedge, and the wait used until enough answers
+	// were measured. Set min_delay and max_delay equal for a fixed delay.
+	MaxDelay Duration `yaml:"max_delay" default:"1s"`
 
 	Pos Pos `yaml:"-"`
 }
@@ -109,7 +136,8 @@ type Fallback struct {
 	// Fixed answer: headers.
 	Headers HeaderList `yaml:"headers"`
 	// Send the request to this service instead of answering a fixed
-	// response. The request body must be empty or at most 64 KiB.
+	// response. The request body goes along whatever its size: up to
+	// 1 MiB is kept in memory, more in a temporary file.
 	Service string `yaml:"service"`
 
 	Pos Pos `yaml:"-"`

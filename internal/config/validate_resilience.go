@@ -74,6 +74,23 @@ func (v *validator) retry(rt *Retry, p string) {
 	if rt.MaxBodyBytes < 0 {
 		v.errorf(rt.Pos.Of("max_body_bytes"), "%s.max_body_bytes: must not be negative", p)
 	}
+	if h := rt.Hedge; h != nil {
+		v.hedge(h, p+".hedge")
+	}
+}
+
+func (v *validator) hedge(h *Hedge, p string) {
+	if h.MaxHedges < 1 || h.MaxHedges > 5 {
+		v.errorf(h.Pos.Of("max_hedges"), "%s.max_hedges: %d is outside 1 to 5", p, h.MaxHedges)
+	}
+	if h.Percentile <= 0 || h.Percentile >= 100 {
+		v.errorf(h.Pos.Of("percentile"), "%s.percentile: %g is outside (0, 100)", p, h.Percentile)
+	}
+	if h.MinDelay <= 0 {
+		v.errorf(h.Pos.Of("min_delay"), "%s.min_delay: must be positive", p)
+	} else if h.MaxDelay < h.MinDelay {
+		v.errorf(h.Pos.Of("max_delay"), "%s.max_delay: %s is below min_delay %s", p, h.MaxDelay, h.MinDelay)
+	}
 }
 
 func (v *validator) bulkhead(b *Bulkhead, p string) {

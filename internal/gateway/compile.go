@@ -60,6 +60,7 @@ func (g *Gateway) Apply(file string, d *config.Dynamic) error {
 		}
 	}
 	g.publishEndpointMetrics()
+	g.pruneResilience(d)
 	for name := range p.backends {
 		if a := g.slotFor(name).act.Load(); a != nil {
 			a.Notify()

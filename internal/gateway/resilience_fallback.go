@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/shoal-gw/shoal/internal/config"
-	"github.com/shoal-gw/shoal/internal/middleware/retry"
 	"github.com/shoal-gw/shoal/internal/proxy"
 )
 
@@ -20,13 +19,10 @@ type fallback struct {
 	body    string
 	headers config.HeaderList
 	service string
+	counts  *routeCounters
 }
 
-// fallbackBodyLimit bounds the request body kept so a fallback service can
-// receive it.
-const fallbackBodyLimit = 64 << 10
-
-func buildFallback(g *Gateway, _ string, rc *config.Route, _ *config.Dynamic) (func(http.Handler) http.Handler, error) {
+func buildFallback(g *Gateway, route string, rc *config.Route, _ *config.Dynamic) (func(http.Handler) http.Handler, error) {
 	c := rc.Fallback
 	if c == nil {
 		return nil, nil
@@ -35,49 +31,47 @@ func buildFallback(g *Gateway, _ string, rc *config.Route, _ *config.Dynamic) (f
 	for _, o := range c.On {
 		on[o] = true
 	}
+	counts := g.routeCounters(route, rc)
 	return func(next http.Handler) http.Handler {
-		return &fallback{g: g, next: next, on: on, status: c.Status, body: c.Body, headers: c.Headers, service: c.Service}
+		return &fallback{g: g, next: next, on: on, status: c.Status, body: c.Body, headers: c.Headers, service: c.Service, counts: counts}
 	}, nil
 }
 
-// reason names why an answer qualifies for the fallback, or "".
-func (f *fallback) reason(status int, shoalErr string) string {
+// reason names why an answer qualifies for the fallback, or "", and the
+// fallback.on rule that matched (an fb* index).
+func (f *fallback) reason(status int, shoalErr string) (string, int) {
 	switch {
 	case status == http.StatusServiceUnavailable && shoalErr == "circuit-open" && f.on["circuit_open"]:
-		return shoalErr
+		return shoalErr, fbCircuitOpen
 	case status == http.StatusServiceUnavailable && shoalErr == "no-healthy-endpoint" && f.on["no_endpoint"]:
-		return shoalErr
+		return shoalErr, fbNoEndpoint
 	case status == http.StatusServiceUnavailable && (shoalErr == "bulkhead-full" || shoalErr == "concurrency-limit") && f.on["bulkhead_full"]:
-		return shoalErr
+		return shoalErr, fbBulkheadFull
 	case status == http.StatusGatewayTimeout && shoalErr != "" && f.on["timeout"]:
-		return shoalErr
+		return shoalErr, fbTimeout
 	case status == http.StatusBadGateway && shoalErr != "" && f.on["gateway_error"]:
-		return shoalErr
+		return shoalErr, fbGatewayError
 	case status >= 500 && f.on["5xx"]:
-		return "status-" + strconv.Itoa(status)
+		return "status-" + strconv.Itoa(status), fb5xx
 	}
-	return ""
+	return "", 0
 }
 
 func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var body []byte
-	if f.service != "" {
+	var tee *teeBody
+	if f.service != "" && r.Body != nil && r.Body != http.NoBody {
+		// A shallow copy: the body is replaced without touching the
+		// server's request.
 		r = r.WithContext(r.Context())
-		buf, ok, err := retry.BufferBody(r, fallbackBodyLimit)
-		if err != nil {
-			proxy.WriteError(w, http.StatusBadRequest, "request-body-unreadable")
-			return
-		}
-		if !ok {
-			// Too large to keep for a second service: no fallback.
-			f.next.ServeHTTP(w, r)
-			return
-		}
-		body = buf
-		retry.Replay(r, body)
+		tee = newTeeBody(r.Body)
+		defer tee.cleanup()
+		r.Body = tee
 	}
 	fw := &fallbackWriter{f: f, w: w, h: make(http.Header)}
 	f.next.ServeHTTP(fw, r)
+	if tee != nil {
+		tee.detach()
+	}
 	if fw.why == "" {
 		if !fw.committed && fw.status == 0 {
 			// The inner handler wrote nothing: net/http's implicit 200.
@@ -85,14 +79,27 @@ func (f *fallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	w.Header().Set("Shoal-Fallback", fw.why)
 	if f.service != "" {
 		if h := f.g.current.Load().services[f.service]; h != nil {
-			retry.Replay(r, body)
+			if tee != nil {
+				body, err := tee.replay()
+				if err != nil {
+					// The body cannot be sent again: the held-back
+					// failure is the answer after all.
+					f.g.log.Warn("fallback skipped", "service", f.service, "err", err)
+					proxy.WriteError(w, fw.status, fw.h.Get("Shoal-Error"))
+					return
+				}
+				r.Body, r.GetBody = body, nil
+			}
+			f.counts.fallbacks[fw.cat].Add(1)
+			w.Header().Set("Shoal-Fallback", fw.why)
 			h.ServeHTTP(w, r)
 			return
 		}
 	}
+	f.counts.fallbacks[fw.cat].Add(1)
+	w.Header().Set("Shoal-Fallback", fw.why)
 	for _, h := range f.headers {
 		w.Header().Set(h.Name, h.Value)
 	}
@@ -108,6 +115,7 @@ type fallbackWriter struct {
 	h         http.Header
 	status    int
 	why       string
+	cat       int // fb* index of why
 	committed bool
 }
 
@@ -135,7 +143,7 @@ func (fw *fallbackWriter) WriteHeader(code int) {
 		return
 	}
 	fw.status = code
-	if fw.why = fw.f.reason(code, fw.h.Get("Shoal-Error")); fw.why != "" {
+	if fw.why, fw.cat = fw.f.reason(code, fw.h.Get("Shoal-Error")); fw.why != "" {
 		return
 	}
 	fw.commit(code)
@@ -163,7 +171,7 @@ func (fw *fallbackWriter) Write(b []byte) (int, error) {
 // SetUpstreamError implements proxy.ErrorSink: a failure the fallback
 // replaces is not reported as the route's error.
 func (fw *fallbackWriter) SetUpstreamError(kind proxy.ErrorKind, err error) {
-	if fw.f.reason(kind.Status(), kind.Reason()) != "" {
+	if why, _ := fw.f.reason(kind.Status(), kind.Reason()); why != "" {
 		return
 	}
 	if s := errorSinkOf(fw.w); s != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // buildFault injects the route's configured delays and aborts.
-func buildFault(_ *Gateway, _ string, rc *config.Route, _ *config.Dynamic) (func(http.Handler) http.Handler, error) {
+func buildFault(g *Gateway, route string, rc *config.Route, _ *config.Dynamic) (func(http.Handler) http.Handler, error) {
 	f := rc.Fault
 	if f == nil {
 		return nil, nil
@@ -22,5 +22,6 @@ func buildFault(_ *Gateway, _ string, rc *config.Route, _ *config.Dynamic) (func
 		o.Status = a.Status
 		o.AbortRule = fault.Rule{Percent: a.Percent, Header: a.Header}
 	}
+	o.Counts = &g.routeCounters(route, rc).faults
 	return fault.Middleware(o), nil
 }

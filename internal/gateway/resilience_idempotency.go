@@ -11,5 +11,5 @@ func buildIdempotency(g *Gateway, route string, rc *config.Route, _ *config.Dyna
 	if rc.Idempotency == nil {
 		return nil, nil
 	}
-	return g.routeIdempotencyStore(route, rc.Idempotency).Middleware, nil
+	return g.routeIdempotencyStore(route, rc.Idempotency, routeServices(rc)).Middleware, nil
 }

@@ -29,6 +29,7 @@ type retryPolicy struct {
 	backoff                       retry.Backoff
 	maxBody                       int64
 	unsafe                        bool
+	hedge                         *hedgePolicy // nil: no hedging
 }
 
 func (p *retryPolicy) status(code int) bool {
@@ -42,8 +43,10 @@ func policyFrom(ctx context.Context) *routePolicy {
 	return p
 }
 
-func newRetryPolicy(c *config.Retry) *retryPolicy {
-	if c == nil || c.Attempts == 0 {
+// newRetryPolicy compiles a route's retry block; hedge is its hedging, or
+// nil.
+func newRetryPolicy(c *config.Retry, hedge *hedgePolicy) *retryPolicy {
+	if c == nil || (c.Attempts == 0 && hedge == nil) {
 		return nil
 	}
 	p := &retryPolicy{
@@ -51,6 +54,7 @@ func newRetryPolicy(c *config.Retry) *retryPolicy {
 		backoff:  retry.Backoff{Base: c.BaseBackoff.D(), Max: c.MaxBackoff.D()},
 		maxBody:  c.MaxBodyBytes,
 		unsafe:   c.Unsafe,
+		hedge:    hedge,
 	}
 	for _, on := range c.On {
 		switch on {
@@ -82,7 +86,7 @@ func buildResilience(g *Gateway, route string, rc *config.Route, d *config.Dynam
 		requestTimeout: rc.Timeouts.Request.D(),
 		perTry:         rc.Timeouts.PerTry.D(),
 		idle:           rc.Timeouts.Idle.D(),
-		retry:          newRetryPolicy(rc.Retry),
+		retry:          newRetryPolicy(rc.Retry, g.routeHedge(route, rc.Retry)),
 		services:       make(map[string]*svcResilience, len(names)),
 	}
 	used := pol.requestTimeout > 0 || pol.perTry > 0 || pol.idle > 0 || pol.retry != nil
@@ -93,6 +97,11 @@ func buildResilience(g *Gateway, route string, rc *config.Route, d *config.Dynam
 		}
 		sr := g.serviceResilience(n, sc)
 		pol.services[n] = sr
+		if pol.retry != nil && pol.retry.hedge != nil {
+			g.resil.mu.Lock()
+			sr.hedging = true
+			g.resil.mu.Unlock()
+		}
 		used = used || sr.breaker != nil || sr.epOpts != nil || sr.bulkhead != nil || sr.adaptive != nil
 	}
 	if !used {

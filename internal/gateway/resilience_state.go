@@ -22,6 +22,10 @@ type resilienceState struct {
 	services map[string]*svcResilience
 	routes   map[string]*routeLimiter
 	idem     map[string]*routeIdempotency
+	hedges   map[string]*routeHedge
+	counters map[string]*routeCounters
+	// registered: the metrics collector is on the gateway's registry.
+	registered bool
 }
 
 // svcResilience is one service's shared resilience state.
@@ -36,6 +40,11 @@ type svcResilience struct {
 	adaptive *adaptive.Limiter
 
 	transitions atomic.Int64 // breaker state changes, service and endpoints
+	// hedging: a route to the service hedges (its hedge counters are
+	// exported). Guarded by the state's lock.
+	hedging bool
+	// hedges sent, and hedges whose answer went to the client.
+	hedges, hedgeWins atomic.Int64
 }
 
 type routeLimiter struct {
@@ -44,8 +53,9 @@ type routeLimiter struct {
 }
 
 type routeIdempotency struct {
-	key   string
-	store *idempotency.Store
+	key      string
+	store    *idempotency.Store
+	services []string // the route's services, for the admin view
 }
 
 func breakerOptions(c *config.CircuitBreaker) *breaker.Options {
@@ -109,6 +119,7 @@ func (g *Gateway) serviceResilience(name string, sc *config.Service) *svcResilie
 		s.adaptive = adaptive.New(*ao)
 	}
 	st.services[name] = s
+	st.register(g)
 	return s
 }
 
@@ -133,7 +144,7 @@ func (g *Gateway) routeBulkhead(route string, c *config.Bulkhead) *bulkhead.Limi
 
 // routeIdempotency returns the route's store of answers, kept across
 // reloads while its settings stay the same.
-func (g *Gateway) routeIdempotencyStore(route string, c *config.Idempotency) *idempotency.Store {
+func (g *Gateway) routeIdempotencyStore(route string, c *config.Idempotency, services []string) *idempotency.Store {
 	o := idempotency.Options{TTL: c.TTL.D(), MaxEntries: c.MaxEntries, MaxBodyBytes: c.MaxBodyBytes, Header: c.Header}
 	key := fmt.Sprintf("%+v", o)
 	st := &g.resil
@@ -143,10 +154,12 @@ func (g *Gateway) routeIdempotencyStore(route string, c *config.Idempotency) *id
 		st.idem = map[string]*routeIdempotency{}
 	}
 	if cur := st.idem[route]; cur != nil && cur.key == key {
+		cur.services = services
 		return cur.store
 	}
 	s := idempotency.New(o)
-	st.idem[route] = &routeIdempotency{key: key, store: s}
+	st.idem[route] = &routeIdempotency{key: key, store: s, services: services}
+	st.register(g)
 	return s
 }
 

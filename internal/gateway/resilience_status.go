@@ -54,6 +54,12 @@ type ResilienceStatus struct {
 	BudgetExhausted int64 `json:"retry_budget_exhausted"`
 	// BreakerTransitions counts state changes of all the service's breakers.
 	BreakerTransitions int64 `json:"breaker_transitions"`
+	// Hedges sent to the service, and hedges whose answer won.
+	Hedges    int64 `json:"hedges"`
+	HedgesWon int64 `json:"hedges_won"`
+	// Routes that send to the service with their fallback, fault and
+	// idempotency counters, by route name.
+	Routes map[string]RouteResilienceStatus `json:"routes,omitempty"`
 }
 
 func breakerStatus(b *breaker.Breaker) BreakerStatus {
@@ -77,6 +83,10 @@ func (g *Gateway) Resilience(service string) (ResilienceStatus, bool) {
 	st := &g.resil
 	st.mu.Lock()
 	sr := st.services[service]
+	var routes map[string]RouteResilienceStatus
+	if sr != nil {
+		routes = st.routesOf(service)
+	}
 	st.mu.Unlock()
 	if sr == nil {
 		return ResilienceStatus{}, false
@@ -84,6 +94,8 @@ func (g *Gateway) Resilience(service string) (ResilienceStatus, bool) {
 	out := ResilienceStatus{
 		Retries: sr.budget.Retried(), BudgetExhausted: sr.budget.Exhausted(),
 		BreakerTransitions: sr.transitions.Load(),
+		Hedges:             sr.hedges.Load(), HedgesWon: sr.hedgeWins.Load(),
+		Routes: routes,
 	}
 	if sr.breaker != nil {
 		b := breakerStatus(sr.breaker)

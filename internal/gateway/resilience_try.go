@@ -25,6 +25,9 @@ type tryWriter struct {
 	// decided: the retry question was asked; swallow: the answer was yes;
 	// committed: headers went to the client.
 	decided, swallow, committed bool
+	// hedged: this try races others for the client, so it must not write
+	// anything (interim answers included) before it wins.
+	hedged bool
 	// idle timeout: armed when the headers go out, re-armed by every
 	// write; when it fires the try is cancelled and the stalled body cut.
 	idle      time.Duration
@@ -90,6 +93,9 @@ func (t *tryWriter) WriteHeader(code int) {
 		return
 	}
 	if code < 200 && code != http.StatusSwitchingProtocols {
+		if t.hedged {
+			return // only a winner may write; hints are optional
+		}
 		// An interim answer (100, 103) goes out as is; the forwarder
 		// clears the headers it set for it, so they must not linger in
 		// the client's header map either.

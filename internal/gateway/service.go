@@ -131,19 +131,15 @@ func (s *service) serve(w http.ResponseWriter, r *http.Request, pol *routePolicy
 	}
 	if sr != nil {
 		sr.budget.First()
+		if rp != nil && rp.hedge != nil && hedgeable(r) {
+			return s.hedged(w, r, pol, sr, rp, body)
+		}
 	}
 	var tried []*upstream.Endpoint
 	for n := 0; ; n++ {
 		ep, eb, open := s.pick(r, tried, sr)
 		if ep == nil {
-			if open {
-				writeCircuitOpen(w)
-				return false
-			}
-			s.noEndpoint.Inc()
-			w.Header().Set("Retry-After", "1")
-			proxy.WriteError(w, http.StatusServiceUnavailable, "no-healthy-endpoint")
-			return false
+			return s.noEndpoint503(w, open)
 		}
 		var decide func(proxy.ErrorKind, int) bool
 		if rp != nil {
@@ -167,11 +163,26 @@ func (s *service) serve(w http.ResponseWriter, r *http.Request, pol *routePolicy
 	}
 }
 
+// noEndpoint503 answers a request no endpoint can take: every candidate's
+// breaker is open, or none is ready.
+func (s *service) noEndpoint503(w http.ResponseWriter, open bool) bool {
+	if open {
+		writeCircuitOpen(w)
+		return false
+	}
+	s.noEndpoint.Inc()
+	w.Header().Set("Retry-After", "1")
+	proxy.WriteError(w, http.StatusServiceUnavailable, "no-healthy-endpoint")
+	return false
+}
+
 // try forwards one attempt to ep and records its outcome for passive
 // health, the endpoint's breaker and the error counters. It reports
 // whether the endpoint did its job (a client that left counts as yes).
 func (s *service) try(tw *tryWriter, r *http.Request, ep *upstream.Endpoint, eb *breaker.Breaker, pol *routePolicy) (ok bool) {
-	if rec := findRecorder(tw.w); rec != nil {
+	if rec := findRecorder(tw.w); rec != nil && !tw.hedged {
+		// Hedged tries run side by side; the race names the one that
+		// answered.
 		rec.upstream = ep.Address()
 	}
 	if pol != nil && pol.perTry > 0 {

@@ -36,6 +36,7 @@ func (g *Gateway) SetSourceTargets(service, source string, targets []upstream.Ta
 	}
 	err := b.pool.Update(g.mergedLocked(service, g.static[service]))
 	g.publishEndpointMetrics()
+	g.pruneEndpointsLocked(service)
 	if a := g.slotFor(service).act.Load(); a != nil {
 		a.Notify()
 	}

@@ -32,6 +32,8 @@ type Options struct {
 	DelayRule Rule
 	Status    int
 	AbortRule Rule
+	// Counts, when set, is told of every fault injected.
+	Counts *Counts
 }
 
 // Middleware injects o's faults in front of next. A delay ends early when
@@ -40,6 +42,9 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if o.Delay > 0 && o.DelayRule.hit(r) {
+				if o.Counts != nil {
+					o.Counts.Delayed.Add(1)
+				}
 				t := time.NewTimer(o.Delay)
 				select {
 				case <-t.C:
@@ -49,6 +54,9 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 				}
 			}
 			if o.Status > 0 && o.AbortRule.hit(r) {
+				if o.Counts != nil {
+					o.Counts.Aborted.Add(1)
+				}
 				h := w.Header()
 				h.Set("Shoal-Error", "fault-injected")
 				h.Set("Content-Type", "text/plain; charset=utf-8")

@@ -39,3 +39,22 @@ func TestDelay(t *testing.T) {
 		t.Fatalf("delay %s, want at least 30ms", d)
 	}
 }
+
+func TestCountsInjectedFaults(t *testing.T) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	var c Counts
+	h := Middleware(Options{
+		Delay: time.Millisecond, DelayRule: Rule{Header: "X-Delay"},
+		Status: 503, AbortRule: Rule{Header: "X-Abort"}, Counts: &c,
+	})(next)
+	for _, hdr := range []string{"", "X-Delay", "X-Abort", "X-Abort", "X-Delay"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if hdr != "" {
+			r.Header.Set(hdr, "1")
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	if c.Delayed.Load() != 2 || c.Aborted.Load() != 2 {
+		t.Fatalf("delayed %d aborted %d, want 2 and 2", c.Delayed.Load(), c.Aborted.Load())
+	}
+}

@@ -56,7 +56,8 @@ func TestRepeatIsReplayed(t *testing.T) {
 func TestConcurrentRepeatWaitsForFirst(t *testing.T) {
 	var n atomic.Int64
 	release := make(chan struct{})
-	h := newStore().Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	st := newStore()
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		<-release
 		w.Write([]byte("done"))
@@ -67,7 +68,10 @@ func TestConcurrentRepeatWaitsForFirst(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); res[i] = post(h, "k", "x") }()
 	}
-	time.Sleep(50 * time.Millisecond)
+	// Release the first once the four repeats are waiting for it.
+	for deadline := time.Now().Add(5 * time.Second); st.waits.Load() < 4 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	close(release)
 	wg.Wait()
 	if n.Load() != 1 {
@@ -77,6 +81,15 @@ func TestConcurrentRepeatWaitsForFirst(t *testing.T) {
 		if w.Body.String() != "done" {
 			t.Fatalf("answer %q", w.Body.String())
 		}
+	}
+	// The four repeats waited and were replayed; one more repeat is a
+	// replay without a wait.
+	if s := st.Stats(); s.Waits != 4 || s.Replays != 4 || s.Keys != 1 {
+		t.Fatalf("stats %+v, want 4 waits and 4 replays", s)
+	}
+	post(h, "k", "x")
+	if s := st.Stats(); s.Waits != 4 || s.Replays != 5 {
+		t.Fatalf("stats after a late repeat %+v", s)
 	}
 }
 

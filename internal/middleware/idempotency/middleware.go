@@ -40,10 +40,16 @@ func (s *Store) Middleware(next http.Handler) http.Handler {
 			}
 			select {
 			case <-e.done:
-			case <-r.Context().Done():
-				return
+			default:
+				s.waits.Add(1)
+				select {
+				case <-e.done:
+				case <-r.Context().Done():
+					return
+				}
 			}
 			if e.resp != nil {
+				s.replays.Add(1)
 				replay(w, e.resp)
 				return
 			}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,24 @@ type Store struct {
 	o       Options
 	mu      sync.Mutex
 	entries map[string]*entry
+	// replays counts answers served from the store; waits counts repeats
+	// that arrived while the first was running and waited for it.
+	replays, waits atomic.Int64
+}
+
+// Stats are a store's counters, for metrics and the admin API.
+type Stats struct {
+	// Replays is answers served from the store instead of the service.
+	Replays int64
+	// Waits is repeats that waited for a concurrent first request.
+	Waits int64
+	// Keys held, running or answered.
+	Keys int
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	return Stats{Replays: s.replays.Load(), Waits: s.waits.Load(), Keys: s.Len()}
 }
 
 // entry is one key: running until done is closed, then either an answer

@@ -76,6 +76,21 @@ func (b *Budget) First() {
 // TryRetry reports whether one more retry fits the budget, and if so counts
 // it. A false answer is counted as budget exhaustion.
 func (b *Budget) TryRetry() bool {
+	if !b.spend() {
+		return false
+	}
+	b.retried.Add(1)
+	return true
+}
+
+// TryHedge is TryRetry for a hedged try: it spends from the same budget,
+// so hedges and retries together never add more than the budget allows,
+// but it is not counted among the retries.
+func (b *Budget) TryHedge() bool { return b.spend() }
+
+// spend takes one extra try from the budget when it fits, and counts a
+// refusal as exhaustion.
+func (b *Budget) spend() bool {
 	b.mu.Lock()
 	cur := b.slot()
 	idx := b.stamps[cur]
@@ -92,9 +107,7 @@ func (b *Budget) TryRetry() bool {
 		b.retries[cur]++
 	}
 	b.mu.Unlock()
-	if ok {
-		b.retried.Add(1)
-	} else {
+	if !ok {
 		b.rejected.Add(1)
 	}
 	return ok

@@ -46,6 +46,33 @@ func TestBudgetCapsRetriesAtRatioPlusFloor(t *testing.T) {
 	}
 }
 
+func TestHedgesAndRetriesShareTheBudget(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1000, 0)}
+	b := NewBudget(BudgetOptions{Ratio: 0.1, Window: 10 * time.Second, Now: c.now})
+	for range 100 {
+		b.First()
+	}
+	// 10 extra tries in all: 6 hedges leave room for 4 retries.
+	for range 6 {
+		if !b.TryHedge() {
+			t.Fatal("hedge refused within the budget")
+		}
+	}
+	n := 0
+	for range 10 {
+		if b.TryRetry() {
+			n++
+		}
+	}
+	if n != 4 || b.TryHedge() {
+		t.Fatalf("retries after 6 hedges: %d, want 4, and no more hedges", n)
+	}
+	// Hedges are not retries.
+	if b.Retried() != 4 || b.Exhausted() != 7 {
+		t.Fatalf("retried %d exhausted %d", b.Retried(), b.Exhausted())
+	}
+}
+
 func TestBackoffStaysWithinCap(t *testing.T) {
 	b := Backoff{Base: 10 * time.Millisecond, Max: 40 * time.Millisecond}
 	for n := range 10 {
