@@ -120,6 +120,7 @@ func (g *Gateway) compile(file string, d *config.Dynamic, check bool) (*plan, er
 			targets = append(targets, t)
 		}
 		topts := transportOptions(sc.Timeouts, d.Defaults.Timeouts, sc)
+		topts.IdleTimeout = connIdleTimeout(name, d, topts)
 		b := g.services[name]
 		if b == nil || b.topts != topts {
 			b = &backend{name: name, topts: topts, policy: sc.Balancer.Policy}

@@ -85,7 +85,7 @@ func buildResilience(g *Gateway, route string, rc *config.Route, d *config.Dynam
 	pol := &routePolicy{
 		requestTimeout: rc.Timeouts.Request.D(),
 		perTry:         rc.Timeouts.PerTry.D(),
-		idle:           rc.Timeouts.Idle.D(),
+		idle:           routeIdle(rc, d),
 		retry:          newRetryPolicy(rc.Retry, g.routeHedge(route, rc.Retry)),
 		services:       make(map[string]*svcResilience, len(names)),
 	}

@@ -133,6 +133,9 @@ func (p *ReverseProxy) Forward(w http.ResponseWriter, r *http.Request, target *u
 		return
 	}
 	ctx := contextWithTarget(r.Context(), target)
+	if r.Header.Get("Upgrade") != "" {
+		ctx = withTunnelTrace(ctx)
+	}
 	if p.tunnelIdle > 0 && r.Header.Get("Upgrade") != "" {
 		p.rp.ServeHTTP(tunnelWriter{interimWriter{w}, p.tunnelIdle}, r.WithContext(ctx))
 		return

@@ -43,6 +43,12 @@ type TransportOptions struct {
 	// both directions for this long (0: never); forwarding, like
 	// MaxRequestBody.
 	TunnelIdleTimeout time.Duration
+	// IdleTimeout fails a request whose connection saw nothing move in
+	// either direction for this long: an origin that sends headers and
+	// then stalls is cut off. Enforced with the connection's deadlines,
+	// for HTTP/1.1 only (an HTTP/2 connection is shared by many streams).
+	// Upgraded connections are exempt. 0: none.
+	IdleTimeout time.Duration
 }
 
 // ClientTLS names the files for TLS towards instances. Files are read at
@@ -88,7 +94,11 @@ func NewTransport(opts TransportOptions) *http.Transport {
 		// directly.
 		Proxy: func(*http.Request) (*url.URL, error) { return nil, nil },
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return d.DialContext(ctx, network, addr)
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil || opts.IdleTimeout <= 0 || opts.Protocol != ProtocolHTTP1 {
+				return c, err
+			}
+			return newUpstreamIdleConn(c, opts.IdleTimeout), nil
 		},
 		TLSClientConfig:       newClientTLS(opts.TLS).config(),
 		TLSHandshakeTimeout:   opts.ConnectTimeout,
