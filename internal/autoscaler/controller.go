@@ -215,6 +215,21 @@ func (c *Controller) Tick() {
 	}
 }
 
+// Observe refreshes every service's view of the scaler without deciding or
+// draining signals: a gateway that is not the leader calls it, so its
+// status and metrics follow what the leader does.
+func (c *Controller) Observe() {
+	for _, s := range c.all() {
+		obs, ok := c.opts.Scaler.Status(s.name)
+		if !ok {
+			continue
+		}
+		s.mu.Lock()
+		s.obs, s.known = obs, true
+		s.mu.Unlock()
+	}
+}
+
 // Save stores every service's learned state now (a gateway that loses the
 // leadership calls it, so the next leader starts from the latest).
 func (c *Controller) Save() error {

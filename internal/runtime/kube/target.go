@@ -1,0 +1,265 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/shoal-gw/shoal/internal/autoscaler"
+)
+
+var metav1PatchOptions = metav1.PatchOptions{FieldManager: "shoal"}
+
+// coldStartWeight is the weight of a new measurement in the cold start's
+// moving average.
+const coldStartWeight = 0.3
+
+// target is one service's workload: its resolved reference and what the
+// last read of its status showed.
+type target struct {
+	s       *Scaler
+	service string
+	ns      string
+	ref     ref
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+
+	mu       sync.Mutex
+	takeOver bool
+	w        *workload
+	obs      autoscaler.Observed
+	known    bool
+	seen     int // spec.replicas at the last read (-1 before one)
+	expect   int // the count we patched and have not read back yet (-1: none)
+	raiseTo  int // a raise being timed for the cold start (0: none)
+	raiseAt  time.Time
+	hpa      string // the HPA last reported, so it is reported once
+	lastErr  string // the read error last logged, so it is logged once
+}
+
+func newTarget(s *Scaler, service, ns string, r ref, takeOver bool) *target {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &target{s: s, service: service, ns: ns, ref: r, takeOver: takeOver,
+		ctx: ctx, cancel: cancel, done: make(chan struct{}), seen: -1, expect: -1}
+}
+
+func (t *target) stop() {
+	t.cancel()
+	<-t.done
+}
+
+func (t *target) setTakeOver(v bool) {
+	t.mu.Lock()
+	t.takeOver = v
+	t.mu.Unlock()
+}
+
+// watch reads the workload at once and then every Poll until stopped.
+func (t *target) watch() {
+	defer close(t.done)
+	tick := time.NewTicker(t.s.opts.Poll)
+	defer tick.Stop()
+	for {
+		t.refresh()
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// resolved returns the workload, asking discovery the first time.
+func (t *target) resolved() (workload, error) {
+	t.mu.Lock()
+	w := t.w
+	t.mu.Unlock()
+	if w != nil {
+		return *w, nil
+	}
+	nw, err := resolve(t.s.opts.Client.Discovery(), t.ref)
+	if err != nil {
+		return workload{}, fmt.Errorf("service %s: %w", t.service, err)
+	}
+	t.mu.Lock()
+	t.w = &nw
+	t.mu.Unlock()
+	return nw, nil
+}
+
+// scaleValues are the counts of a scale subresource.
+type scaleValues struct{ spec, status int }
+
+func (t *target) getScale(ctx context.Context, w workload) (scaleValues, error) {
+	u, err := t.s.opts.Dynamic.Resource(w.gvr).Namespace(t.ns).Get(ctx, w.name, metav1.GetOptions{}, "scale")
+	if err != nil {
+		return scaleValues{}, fmt.Errorf("reading the scale of %s in %s: %w", w, t.ns, err)
+	}
+	spec, _, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
+	status, _, _ := unstructured.NestedInt64(u.Object, "status", "replicas")
+	return scaleValues{spec: int(spec), status: int(status)}, nil
+}
+
+// checkHPA refuses (or, taking over, only reports) an HPA on the workload.
+func (t *target) checkHPA(ctx context.Context, w workload) error {
+	name, err := t.s.findHPA(ctx, t.ns, w)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	takeOver, reported := t.takeOver, t.hpa
+	t.hpa = name
+	t.mu.Unlock()
+	if name == "" {
+		return nil
+	}
+	if takeOver {
+		if reported != name {
+			t.event(fmt.Sprintf("taking over %s from HorizontalPodAutoscaler %s (take_over: true); the HPA will keep changing it until it is deleted", w, name))
+		}
+		return nil
+	}
+	err = &HPAConflictError{Service: t.service, Workload: w.String(), Namespace: t.ns, HPA: name}
+	if reported != name {
+		t.event(err.Error())
+	}
+	return err
+}
+
+func (t *target) event(text string) {
+	t.s.opts.Log.Warn("kube scaler: "+text, "service", t.service)
+	t.s.opts.OnEvent(t.service, text)
+}
+
+// refresh reads the workload's scale and status.
+func (t *target) refresh() {
+	ctx, cancel := context.WithTimeout(t.ctx, t.s.opts.Timeout)
+	defer cancel()
+	obs, err := t.read(ctx)
+	if err != nil {
+		if t.ctx.Err() != nil {
+			return
+		}
+		t.mu.Lock()
+		repeat := t.lastErr == err.Error()
+		t.lastErr = err.Error()
+		t.mu.Unlock()
+		if !repeat {
+			t.s.opts.Log.Warn("kube scaler: reading the workload", "service", t.service, "error", err)
+		}
+		return
+	}
+	t.observe(obs, t.s.opts.Clock())
+}
+
+// read gets the scale subresource (the replica counts, whatever the
+// resource) and the object itself (readiness, terminating pods).
+func (t *target) read(ctx context.Context) (autoscaler.Observed, error) {
+	w, err := t.resolved()
+	if err != nil {
+		return autoscaler.Observed{}, err
+	}
+	sc, err := t.getScale(ctx, w)
+	if err != nil {
+		return autoscaler.Observed{}, err
+	}
+	u, err := t.s.opts.Dynamic.Resource(w.gvr).Namespace(t.ns).Get(ctx, w.name, metav1.GetOptions{})
+	if err != nil {
+		return autoscaler.Observed{}, fmt.Errorf("reading %s in %s: %w", w, t.ns, err)
+	}
+	ready, found, _ := unstructured.NestedInt64(u.Object, "status", "readyReplicas")
+	if !found && !w.apps {
+		// A custom resource without readyReplicas: its scale status is
+		// the best count there is.
+		ready = int64(sc.status)
+	}
+	obs := autoscaler.Observed{Desired: sc.spec, Ready: int(ready)}
+	obs.Starting = max(obs.Desired-obs.Ready, 0)
+	if term, found, _ := unstructured.NestedInt64(u.Object, "status", "terminatingReplicas"); found {
+		obs.Draining = int(term)
+	} else {
+		obs.Draining = max(sc.status-sc.spec, 0)
+	}
+	return obs, nil
+}
+
+// observe records a read: it notices counts set outside Shoal and times
+// raises until the ready count reaches them.
+func (t *target) observe(obs autoscaler.Observed, now time.Time) {
+	t.mu.Lock()
+	var outside string
+	if t.seen >= 0 && obs.Desired != t.seen && obs.Desired != t.expect {
+		outside = fmt.Sprintf("replicas of %s changed outside this gateway: %d → %d (by a person, another gateway or another controller; taken as the current count)", t.workloadName(), t.seen, obs.Desired)
+		if obs.Desired > t.seen && t.raiseTo == 0 {
+			t.raiseTo, t.raiseAt = obs.Desired, now
+		}
+	}
+	if obs.Desired == t.expect {
+		t.expect = -1
+	}
+	t.seen = obs.Desired
+	switch {
+	case t.raiseTo == 0:
+	case obs.Desired < t.raiseTo:
+		// Lowered before it was reached: nothing to time.
+		t.raiseTo = 0
+	case obs.Ready >= t.raiseTo:
+		d := now.Sub(t.raiseAt)
+		if t.obs.ColdStart <= 0 {
+			t.obs.ColdStart = d
+		} else {
+			t.obs.ColdStart += time.Duration(coldStartWeight * float64(d-t.obs.ColdStart))
+		}
+		t.raiseTo = 0
+	}
+	obs.ColdStart = t.obs.ColdStart
+	t.obs, t.known, t.lastErr = obs, true, ""
+	t.mu.Unlock()
+	if outside != "" {
+		t.s.opts.Log.Info("kube scaler: "+outside, "service", t.service)
+		t.s.opts.OnEvent(t.service, outside)
+	}
+}
+
+// workloadName is the workload for messages; call with t.mu held.
+func (t *target) workloadName() string {
+	if t.w != nil {
+		return t.w.String()
+	}
+	return t.ref.resource + "/" + t.ref.name
+}
+
+// patched records our own change of spec.replicas from → to.
+func (t *target) patched(from, to int, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.expect = to
+	t.obs.Desired = to
+	t.obs.Starting = max(to-t.obs.Ready, 0)
+	if to > from && (t.raiseTo == 0 || to > t.raiseTo) {
+		if t.raiseTo == 0 {
+			t.raiseAt = now
+		}
+		t.raiseTo = to
+	}
+}
+
+// sawDesired notes a Scale that found the count already set.
+func (t *target) sawDesired(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.known {
+		t.obs.Desired = n
+	}
+}
+
+func (t *target) status() (autoscaler.Observed, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.obs, t.known
+}
