@@ -13,7 +13,10 @@ type RouteTimeouts struct {
 	// Longest silence while the answer's body streams: an origin that sends
 	// headers and then stalls is cut off after this. 0 turns it off (for
 	// event streams that may stay quiet longer). Upgraded connections
-	// (WebSocket) are not affected.
+	// (WebSocket) are not affected. The longest idle of the routes to a
+	// service (the default, when none sets one) is enforced on the
+	// service's HTTP/1.1 connections at no cost per request: nothing moving
+	// either way, and never sooner than its response_header timeout.
 	Idle Duration `yaml:"idle" default:"5m"`
 
 	Pos Pos `yaml:"-"`
@@ -62,7 +65,7 @@ type Hedge struct {
 	// Most hedges sent for one request, each after one more delay.
 	MaxHedges int `yaml:"max_hedges" default:"1"`
 	// Percentile of the route's recent time to response headers (measured
-	// over about the last minute) after which a hedge is sent.
+	// over the last 20 to 40 seconds) after which a hedge is sent.
 	Percentile float64 `yaml:"percentile" default:"95"`
 	// Shortest wait before a hedge, whatever the percentile says.
 	MinDelay Duration `yaml:"min_delay" default:"5ms"`
