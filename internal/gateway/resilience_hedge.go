@@ -89,15 +89,20 @@ func (s *service) hedged(w http.ResponseWriter, r *http.Request, pol *routePolic
 		}
 		go func() {
 			var res tryResult
+			tw := newTryWriter(w, decide)
+			tw.hedged = true
 			defer func() {
 				res.panicked = recover()
+				if !tw.decided {
+					// It ended without an answer or an error (a panic):
+					// it no longer runs, and it did not win.
+					rc.abandon()
+				}
+				res.final = tw.decided && !tw.swallow
 				cancel()
 				results <- res
 			}()
-			tw := newTryWriter(w, decide)
-			tw.hedged = true
 			res.ok = s.try(tw, rt, ep, eb, pol)
-			res.final = !tw.swallow
 		}()
 	}
 
@@ -154,6 +159,11 @@ func (s *service) hedged(w http.ResponseWriter, r *http.Request, pol *routePolic
 		// The try that was answering the client broke mid-body: let
 		// net/http abort the connection as it would without hedging.
 		panic(repanic)
+	}
+	if !final.final {
+		// Every try ended without an answer it could give.
+		proxy.WriteError(w, http.StatusBadGateway, proxy.ErrProtocol.Reason())
+		return false
 	}
 	return final.ok
 }
@@ -227,6 +237,13 @@ func (rc *race) decide(rp *retryPolicy, sr *svcResilience, hp *hedgePolicy, ctx 
 	rc.done = true
 	onFinal()
 	return false
+}
+
+// abandon counts a try that ended without deciding as no longer pending.
+func (rc *race) abandon() {
+	rc.mu.Lock()
+	rc.pending--
+	rc.mu.Unlock()
 }
 
 // takeRetry reports, once, that the last failure asked for a retry.
