@@ -107,6 +107,13 @@ routes:
 	if v := metricValue(t, m.Registry, "shoal_hedges_won_total", map[string]string{"service": "api"}); v != float64(st.HedgesWon) {
 		t.Fatalf("shoal_hedges_won_total = %v, want %d", v, st.HedgesWon)
 	}
+	// The fixed delay shows in the admin view and the metrics.
+	if d := st.Routes["route-0"].HedgeDelayMS; d != 20 {
+		t.Fatalf("admin hedge delay %vms", d)
+	}
+	if v := metricValue(t, m.Registry, "shoal_hedge_delay_seconds", map[string]string{"route": "route-0"}); v != 0.02 {
+		t.Fatalf("shoal_hedge_delay_seconds = %v", v)
+	}
 }
 
 func TestHedgesRespectTheRetryBudget(t *testing.T) {

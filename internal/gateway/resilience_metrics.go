@@ -18,6 +18,7 @@ type resilienceCollector struct {
 	st *resilienceState
 
 	hedges, hedgeWins, epBreaker *prometheus.Desc
+	hedgeDelay                   *prometheus.Desc
 	fallbacks, faults            *prometheus.Desc
 	replays, waits               *prometheus.Desc
 }
@@ -27,14 +28,15 @@ func newResilienceCollector(st *resilienceState) *resilienceCollector {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
 	return &resilienceCollector{
-		st:        st,
-		hedges:    d("shoal_hedges_total", "Hedged tries sent to a service (paid from its retry budget).", "service"),
-		hedgeWins: d("shoal_hedges_won_total", "Hedged tries whose answer went to the client.", "service"),
-		epBreaker: d("shoal_endpoint_circuit_breaker_open", "1 while an endpoint's circuit breaker is open (0 closed, 0.5 half-open).", "service", "endpoint"),
-		fallbacks: d("shoal_fallbacks_total", "Fallback answers served by a route, by why (the fallback.on reason).", "route", "reason"),
-		faults:    d("shoal_faults_injected_total", "Faults injected by a route, by fault (delay, abort).", "route", "fault"),
-		replays:   d("shoal_idempotency_replays_total", "Answers replayed from a route's idempotency store instead of reaching the service.", "route"),
-		waits:     d("shoal_idempotency_waits_total", "Repeats of an idempotency key that waited for the first request still running.", "route"),
+		st:         st,
+		hedges:     d("shoal_hedges_total", "Hedged tries sent to a service (paid from its retry budget).", "service"),
+		hedgeWins:  d("shoal_hedges_won_total", "Hedged tries whose answer went to the client.", "service"),
+		hedgeDelay: d("shoal_hedge_delay_seconds", "The wait before a route sends a hedge: its latency percentile within min_delay and max_delay.", "route"),
+		epBreaker:  d("shoal_endpoint_circuit_breaker_open", "1 while an endpoint's circuit breaker is open (0 closed, 0.5 half-open).", "service", "endpoint"),
+		fallbacks:  d("shoal_fallbacks_total", "Fallback answers served by a route, by why (the fallback.on reason).", "route", "reason"),
+		faults:     d("shoal_faults_injected_total", "Faults injected by a route, by fault (delay, abort).", "route", "fault"),
+		replays:    d("shoal_idempotency_replays_total", "Answers replayed from a route's idempotency store instead of reaching the service.", "route"),
+		waits:      d("shoal_idempotency_waits_total", "Repeats of an idempotency key that waited for the first request still running.", "route"),
 	}
 }
 
@@ -49,7 +51,7 @@ func (st *resilienceState) register(g *Gateway) {
 }
 
 func (c *resilienceCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hedges, c.hedgeWins, c.epBreaker, c.fallbacks, c.faults, c.replays, c.waits} {
+	for _, d := range []*prometheus.Desc{c.hedges, c.hedgeWins, c.hedgeDelay, c.epBreaker, c.fallbacks, c.faults, c.replays, c.waits} {
 		ch <- d
 	}
 }
@@ -82,6 +84,9 @@ func (c *resilienceCollector) Collect(ch chan<- prometheus.Metric) {
 			counter(c.faults, rc.faults.Aborted.Load(), route, "abort")
 		}
 	}
+	for route, rh := range st.hedges {
+		ch <- prometheus.MustNewConstMetric(c.hedgeDelay, prometheus.GaugeValue, rh.tracker.Delay().Seconds(), route)
+	}
 	for route, ri := range st.idem {
 		s := ri.store.Stats()
 		counter(c.replays, s.Replays, route)
@@ -113,10 +118,13 @@ type RouteResilienceStatus struct {
 	IdempotentReplays int64 `json:"idempotent_replays,omitempty"`
 	IdempotentWaits   int64 `json:"idempotent_waits,omitempty"`
 	IdempotencyKeys   int   `json:"idempotency_keys,omitempty"`
+	// HedgeDelayMS is the current wait before a hedge, when the route
+	// hedges.
+	HedgeDelayMS float64 `json:"hedge_delay_ms,omitempty"`
 }
 
 // routesOf returns the resilience status of the routes that send to
-// service and have a fallback, fault or idempotency policy. Call with
+// service and have a fallback, fault, idempotency or hedge policy. Call with
 // st.mu held.
 func (st *resilienceState) routesOf(service string) map[string]RouteResilienceStatus {
 	var out map[string]RouteResilienceStatus
@@ -142,6 +150,14 @@ func (st *resilienceState) routesOf(service string) map[string]RouteResilienceSt
 				}
 			}
 			s.FaultDelays, s.FaultAborts = rc.faults.Delayed.Load(), rc.faults.Aborted.Load()
+		})
+	}
+	for route, rh := range st.hedges {
+		if !slices.Contains(rh.services, service) {
+			continue
+		}
+		add(route, func(s *RouteResilienceStatus) {
+			s.HedgeDelayMS = float64(rh.tracker.Delay().Microseconds()) / 1000
 		})
 	}
 	for route, ri := range st.idem {

@@ -86,7 +86,7 @@ func buildResilience(g *Gateway, route string, rc *config.Route, d *config.Dynam
 		requestTimeout: rc.Timeouts.Request.D(),
 		perTry:         rc.Timeouts.PerTry.D(),
 		idle:           routeIdle(rc, d),
-		retry:          newRetryPolicy(rc.Retry, g.routeHedge(route, rc.Retry)),
+		retry:          newRetryPolicy(rc.Retry, g.routeHedge(route, rc)),
 		services:       make(map[string]*svcResilience, len(names)),
 	}
 	used := pol.requestTimeout > 0 || pol.perTry > 0 || pol.idle > 0 || pol.retry != nil

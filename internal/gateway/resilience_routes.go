@@ -39,8 +39,9 @@ type routeCounters struct {
 }
 
 type routeHedge struct {
-	key     string
-	tracker *hedge.Tracker
+	key      string
+	tracker  *hedge.Tracker
+	services []string // the route's services, for the admin view
 }
 
 // routeCounters returns the route's counters, creating them on first use.
@@ -66,11 +67,11 @@ func (g *Gateway) routeCounters(route string, rc *config.Route) *routeCounters {
 // routeHedge returns the hedging of a route's retry block, nil without
 // one. Its latency tracker is kept across reloads while the settings stay
 // the same, so a reload does not forget what the route's latency is.
-func (g *Gateway) routeHedge(route string, rc *config.Retry) *hedgePolicy {
-	if rc == nil || rc.Hedge == nil {
+func (g *Gateway) routeHedge(route string, rc *config.Route) *hedgePolicy {
+	if rc.Retry == nil || rc.Retry.Hedge == nil {
 		return nil
 	}
-	h := rc.Hedge
+	h := rc.Retry.Hedge
 	o := hedge.Options{Percentile: h.Percentile, MinDelay: h.MinDelay.D(), MaxDelay: h.MaxDelay.D()}
 	key := fmt.Sprintf("%+v", o)
 	st := &g.resil
@@ -84,5 +85,6 @@ func (g *Gateway) routeHedge(route string, rc *config.Retry) *hedgePolicy {
 		cur = &routeHedge{key: key, tracker: hedge.New(o)}
 		st.hedges[route] = cur
 	}
+	cur.services = routeServices(rc)
 	return &hedgePolicy{max: h.MaxHedges, tracker: cur.tracker}
 }
