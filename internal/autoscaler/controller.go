@@ -44,6 +44,17 @@ type Scaler interface {
 	Status(service string) (Observed, bool)
 }
 
+// MinScaler is a Scaler that can also raise a service to at least n
+// instances against its live count. A wake uses it when there is one: the
+// count it last saw may be stale (another gateway may have scaled a moment
+// ago), and a wake must never lower a count.
+type MinScaler interface {
+	Scaler
+	// ScaleAtLeast raises the service to n unless it already has n or
+	// more, and returns the resulting desired count.
+	ScaleAtLeast(service string, n int) (int, error)
+}
+
 // ErrClosed is returned by Run after Close.
 var ErrClosed = errors.New("autoscaler closed")
 

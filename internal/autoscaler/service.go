@@ -222,9 +222,13 @@ func (s *service) pointLocked(x autoscale.Sample) TimelinePoint {
 func (s *service) wake(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if obs, ok := s.c.opts.Scaler.Status(s.name); ok {
-		s.obs, s.known = obs, true
+	obs, ok := s.c.opts.Scaler.Status(s.name)
+	if !ok {
+		// Nothing known of the service yet: a count made up from nothing
+		// could lower a running one.
+		return
 	}
+	s.obs, s.known = obs, true
 	// The request that woke the service shows in the signals only a second
 	// or two later; until then the policy still sees an idle service and
 	// must not take the instance away again.
@@ -235,7 +239,17 @@ func (s *service) wake(now time.Time) {
 		return
 	}
 	ev := Event{Time: now, Kind: KindWake, From: from, To: want, Reason: "woken by a request"}
-	if err := s.c.opts.Scaler.Scale(s.name, want); err != nil {
+	var err error
+	if ms, isMin := s.c.opts.Scaler.(MinScaler); isMin {
+		var got int
+		if got, err = ms.ScaleAtLeast(s.name, want); err == nil && got != want {
+			ev.Reason = fmt.Sprintf("woken by a request (already at %d)", got)
+			ev.To, want = got, got
+		}
+	} else {
+		err = s.c.opts.Scaler.Scale(s.name, want)
+	}
+	if err != nil {
 		ev.Kind, ev.Reason = KindError, fmt.Sprintf("wake to %d failed: %v", want, err)
 		s.log.Warn("autoscaler: wake failed", "error", err)
 	} else {

@@ -102,3 +102,46 @@ func TestOutsideWakeIsKept(t *testing.T) {
 		t.Fatalf("scale calls %v, want none", calls)
 	}
 }
+
+// minScaler is a fakeScaler whose cached status lags: Status says zero
+// while the live count is higher, as when another gateway just scaled.
+type minScaler struct {
+	*fakeScaler
+	live    int
+	atLeast []int
+}
+
+func (m *minScaler) ScaleAtLeast(name string, n int) (int, error) {
+	m.atLeast = append(m.atLeast, n)
+	if m.live >= n {
+		return m.live, nil
+	}
+	m.live = n
+	return n, m.Scale(name, n)
+}
+
+func TestWakeNeverLowersALiveCount(t *testing.T) {
+	ms := &minScaler{fakeScaler: newFakeScaler(false), live: 3}
+	c, err := New(Options{Scaler: ms, Source: newFakeSource(), Clock: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Configure("api", Spec{Policy: "kpa", Min: 0, Max: 5}); err != nil {
+		t.Fatal(err)
+	}
+	// Unknown to the scaler: a wake does nothing rather than guess.
+	c.Wake("api")
+	if len(ms.atLeast) != 0 || len(ms.scaleCalls()) != 0 {
+		t.Fatalf("wake of an unknown service scaled: %v %v", ms.atLeast, ms.scaleCalls())
+	}
+	ms.set("api", Observed{}) // the cached view: zero
+	c.Wake("api")
+	if len(ms.scaleCalls()) != 0 || len(ms.atLeast) != 1 || ms.atLeast[0] != 1 {
+		t.Fatalf("wake: ScaleAtLeast %v, Scale %v; want one ScaleAtLeast(1) and no Scale", ms.atLeast, ms.scaleCalls())
+	}
+	ev := c.Events("api")
+	if last := ev[len(ev)-1]; last.Kind != KindWake || last.To != 3 || last.Reason != "woken by a request (already at 3)" {
+		t.Fatalf("last event %+v, want a wake that found 3", last)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -53,7 +54,7 @@ type Scaler struct {
 	closed  bool
 }
 
-var _ autoscaler.Scaler = (*Scaler)(nil)
+var _ autoscaler.MinScaler = (*Scaler)(nil)
 
 // New returns a scaler without targets.
 func New(opts Options) (*Scaler, error) {
@@ -165,38 +166,63 @@ func (s *Scaler) Status(service string) (autoscaler.Observed, bool) {
 // the target says TakeOver), and it does not patch when spec.replicas is
 // already n.
 func (s *Scaler) Scale(service string, n int) error {
+	_, err := s.scale(service, n, false)
+	return err
+}
+
+// ScaleAtLeast raises the workload to n replicas unless it already has n
+// or more (a wake from any gateway), and returns the resulting count. The
+// patch is conditional on the version read, so a change made in between
+// is seen and never undone.
+func (s *Scaler) ScaleAtLeast(service string, n int) (int, error) {
+	return s.scale(service, n, true)
+}
+
+// conflictRetries bounds the re-reads of a conditional patch that lost a
+// race.
+const conflictRetries = 3
+
+func (s *Scaler) scale(service string, n int, atLeast bool) (int, error) {
 	t := s.lookup(service)
 	if t == nil {
-		return fmt.Errorf("service %s is not a Kubernetes workload", service)
+		return 0, fmt.Errorf("service %s is not a Kubernetes workload", service)
 	}
 	if n < 0 {
-		return fmt.Errorf("service %s: negative replicas %d", service, n)
+		return 0, fmt.Errorf("service %s: negative replicas %d", service, n)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
 	defer cancel()
 	w, err := t.resolved()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := t.checkHPA(ctx, w); err != nil {
-		return err
+		return 0, err
 	}
-	sc, err := t.getScale(ctx, w)
-	if err != nil {
-		return err
+	for try := 0; ; try++ {
+		sc, err := t.getScale(ctx, w)
+		if err != nil {
+			return 0, err
+		}
+		if sc.spec == n || (atLeast && sc.spec > n) {
+			// Already there (a person, another gateway or our last call
+			// set it): patching again would only add a write.
+			t.sawDesired(sc.spec)
+			return sc.spec, nil
+		}
+		patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, n)
+		if atLeast {
+			patch = fmt.Appendf(nil, `{"metadata":{"resourceVersion":%q},"spec":{"replicas":%d}}`, sc.version, n)
+		}
+		_, err = s.opts.Dynamic.Resource(w.gvr).Namespace(t.ns).Patch(ctx, w.name, types.MergePatchType, patch, metav1PatchOptions, "scale")
+		if apierrors.IsConflict(err) && try < conflictRetries {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("scaling %s in %s to %d: %w", w, t.ns, n, err)
+		}
+		t.patched(sc.spec, n, s.opts.Clock())
+		s.opts.Log.Info("kube scaler: scaled", "service", service, "workload", w.String(), "namespace", t.ns, "from", sc.spec, "to", n)
+		return n, nil
 	}
-	if sc.spec == n {
-		// Already there (a person, another gateway or our last call set
-		// it): patching again would only add a write.
-		t.sawDesired(n)
-		return nil
-	}
-	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, n)
-	_, err = s.opts.Dynamic.Resource(w.gvr).Namespace(t.ns).Patch(ctx, w.name, types.MergePatchType, patch, metav1PatchOptions, "scale")
-	if err != nil {
-		return fmt.Errorf("scaling %s in %s to %d: %w", w, t.ns, n, err)
-	}
-	t.patched(sc.spec, n, s.opts.Clock())
-	s.opts.Log.Info("kube scaler: scaled", "service", service, "workload", w.String(), "namespace", t.ns, "from", sc.spec, "to", n)
-	return nil
 }

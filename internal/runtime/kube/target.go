@@ -92,8 +92,12 @@ func (t *target) resolved() (workload, error) {
 	return nw, nil
 }
 
-// scaleValues are the counts of a scale subresource.
-type scaleValues struct{ spec, status int }
+// scaleValues are the counts of a scale subresource and the version they
+// were read at.
+type scaleValues struct {
+	spec, status int
+	version      string
+}
 
 func (t *target) getScale(ctx context.Context, w workload) (scaleValues, error) {
 	u, err := t.s.opts.Dynamic.Resource(w.gvr).Namespace(t.ns).Get(ctx, w.name, metav1.GetOptions{}, "scale")
@@ -102,7 +106,7 @@ func (t *target) getScale(ctx context.Context, w workload) (scaleValues, error) 
 	}
 	spec, _, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
 	status, _, _ := unstructured.NestedInt64(u.Object, "status", "replicas")
-	return scaleValues{spec: int(spec), status: int(status)}, nil
+	return scaleValues{spec: int(spec), status: int(status), version: u.GetResourceVersion()}, nil
 }
 
 // checkHPA refuses (or, taking over, only reports) an HPA on the workload.
