@@ -80,7 +80,7 @@ func TestShoalScalesOutBeforeForecastRise(t *testing.T) {
 	if d.Desired < 10 {
 		t.Fatalf("shoal at 08:59:15: desired = %d (%s), want ≥ 10 ahead of the 09:00 rise", d.Desired, d.Reason)
 	}
-	if !strings.Contains(d.Reason, "predictive") || d.Forecast < 100 {
+	if !strings.Contains(d.Reason, "forecast") || d.Forecast < 100 {
 		t.Fatalf("decision %+v, want a predictive scale-out with forecast ≥ 100", d)
 	}
 	// It does not scale out needlessly early: at 08:57 the window

@@ -1,16 +1,18 @@
 package autoscale
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
 
-// Shoal is our policy: a reactive controller (stable + panic windows, rate
-// limits, scale-down stabilisation, scale to zero after an idle grace) max'd
-// with a predictive one (forecast at now+lead plus an upper error quantile,
-// see Forecaster). The forecast can only raise the count: scale-in happens
-// when observed demand (and the forecast) has fallen. With short history or
-// recently wrong forecasts it is purely reactive.
+// Shoal is our policy: a reactive controller (stable + panic windows on
+// Little's-law demand, rate limits, scale-in hysteresis and stabilisation
+// sized from the cold start, scale to zero after an idle grace) max'd with a
+// predictive one (forecast at now+lead plus an upper error quantile, see
+// Forecaster) and an outage guard (see outageGuard). The forecast can only
+// raise the count: scale-in happens when observed demand has fallen. With
+// short history or recently wrong forecasts it is purely reactive.
 type Shoal struct {
 	p         Params
 	s         ShoalParams
@@ -22,9 +24,7 @@ type Shoal struct {
 	maxPanic  int
 	idleSecs  int
 	work      workEstimator
-	// collapseSince is when observed demand fell below CollapseRatio of
-	// the usual; zero when it has not.
-	collapseSince time.Time
+	guard     *outageGuard
 }
 
 // NewShoal builds the shoal policy.
@@ -40,6 +40,8 @@ func NewShoal(p Params) (*Shoal, error) {
 		panicWin: newSecWindow(s.PanicWindow),
 		fc:       NewForecaster(s.Forecast, p.Target, s.Lead),
 		recs:     newTimedLog(s.ScaleDownStabilization, int(s.ScaleDownStabilization/s.Interval)+2),
+		work:     newWorkEstimator(s.BacklogDrain, p.ColdStart+p.ActuationDelay),
+		guard:    newOutageGuard(s),
 	}, nil
 }
 
@@ -49,10 +51,14 @@ func (a *Shoal) Interval() time.Duration { return a.s.Interval }
 // Lead is how far ahead Decision.Forecast looks.
 func (a *Shoal) Lead() time.Duration { return a.s.Lead }
 
+// ScaleDownStabilization is the scale-in window in use (derived from the
+// cold start unless set).
+func (a *Shoal) ScaleDownStabilization() time.Duration { return a.s.ScaleDownStabilization }
+
 // Forecaster exposes the learned model (for plots and diagnostics).
 func (a *Shoal) Forecaster() *Forecaster { return a.fc }
 
-// Observe feeds the windows and the forecaster. Allocation-free.
+// Observe feeds the windows, the guard and the forecaster. Allocation-free.
 func (a *Shoal) Observe(s Sample) {
 	v := a.p.value(s)
 	if a.p.Metric == MetricConcurrency {
@@ -61,6 +67,13 @@ func (a *Shoal) Observe(s Sample) {
 	a.stable.push(v)
 	a.panicWin.push(v)
 	a.fc.Observe(s.T, v)
+	if a.guard.observe(s, v) && !a.s.Reactive {
+		usualNow := 0.0
+		if a.fc.Status() == Usable {
+			usualNow, _ = a.fc.Seasonal(s.T)
+		}
+		a.guard.update(s.T, a.p.Target, usualNow)
+	}
 	if v == 0 && s.Arrivals == 0 && s.InFlight == 0 {
 		a.idleSecs++
 	} else {
@@ -68,36 +81,37 @@ func (a *Shoal) Observe(s Sample) {
 	}
 }
 
-// Decide combines the reactive and predictive recommendations.
+// Decide combines the reactive and predictive recommendations and the
+// outage guard. The reason names the part that set the count.
 func (a *Shoal) Decide(st State) Decision {
 	now := st.Now
-	reactive, panic := a.reactive(st)
-	rec, reason := reactive, "shoal: reactive"
-	if panic {
-		reason = "shoal: panic"
+	demand, reason, panic := a.reactive(st)
+	forecast, predicted, note := a.predictive(now, demand)
+	if predicted > demand {
+		demand, reason = predicted, fmt.Sprintf("shoal: forecast (rise predicted %v ahead)", a.s.Lead)
 	}
-	forecast, point, predicted, why := a.predictive(now)
-	if why != "" && !panic {
-		reason = why
+	if hold, why := a.outageFloor(now); hold > demand {
+		demand, reason = hold, "shoal: outage guard ("+why+"), holding capacity for the return"
 	}
-	// The forecast acts only when its point value alone needs more than
-	// the observed demand: a predicted rise. Then it sizes for the upper
-	// bound. In flat stretches the reactive part (with its target headroom)
-	// already covers noise, and a margin there would only cost.
-	if ceilDiv(point, a.p.Target) <= rec {
-		predicted = 0
+	if note != "" && reason == reasonStable {
+		reason += " (" + note + ")"
 	}
-	if hold := a.collapseHold(now); hold > rec && !a.s.Reactive {
-		rec, reason = hold, "shoal: holding usual capacity through a collapse"
+	rec := ceilDiv(demand, a.p.Target)
+	if rec < st.Desired {
+		// Hysteresis: scale in only to a count that would still run below
+		// the target by ScaleDownHysteresis, so noise around an instance
+		// boundary does not start and stop instances.
+		rec = max(rec, min(st.Desired, ceilDiv(demand, a.p.Target*(1-a.s.ScaleDownHysteresis))))
 	}
-	if predicted > rec {
-		rec, reason = predicted, "shoal: predictive scale-out"
-	}
-	// Scale-down stabilisation: the max recommendation of the window.
+
+	// Scale-in stabilisation: the max recommendation of the window.
 	a.recs.add(now, rec)
 	desired := a.recs.maxSince(now, a.s.ScaleDownStabilization, rec)
 	if panic && desired < a.maxPanic {
 		desired = a.maxPanic
+	}
+	if desired > rec && desired <= st.Desired {
+		reason = fmt.Sprintf("shoal: scale-in stabilisation (largest need of the last %v)", a.s.ScaleDownStabilization)
 	}
 
 	// Rate limits relative to what exists or is coming.
@@ -117,17 +131,31 @@ func (a *Shoal) Decide(st State) Decision {
 			reason = "shoal: scale to zero"
 		}
 	}
-	return Decision{Desired: a.p.clamp(desired), Reason: reason, Forecast: forecast, Panic: panic}
+	switch c := a.p.clamp(desired); {
+	case c > desired:
+		desired, reason = c, "shoal: min"
+	case c < desired:
+		desired, reason = c, "shoal: max"
+	}
+	return Decision{Desired: desired, Reason: reason, Forecast: forecast, Panic: panic}
 }
 
-// reactive sizes from observed demand: the stable window, or in panic the
-// larger of stable and panic windows, never shrinking while in panic.
-func (a *Shoal) reactive(st State) (int, bool) {
+const (
+	reasonStable = "shoal: reactive, stable window"
+	reasonPanic  = "shoal: reactive, panic window (burst)"
+)
+
+// reactive returns the demand (metric units) observed demand calls for:
+// the stable window, or in panic the larger of stable and panic windows
+// (a rising burst projected ahead), never shrinking while in panic. The
+// reason says which window set it.
+func (a *Shoal) reactive(st State) (float64, string, bool) {
 	if a.stable.empty() {
-		return st.Desired, false
+		return float64(st.Desired) * a.p.Target, reasonStable, false
 	}
-	dspc := ceilDiv(a.stable.mean(), a.p.Target)
-	dppc := ceilDiv(a.panicWin.mean(), a.p.Target)
+	sv, pv := a.stable.mean(), a.panicWin.mean()
+	dspc := ceilDiv(sv, a.p.Target)
+	dppc := ceilDiv(pv, a.p.Target)
 	capacity := float64(max(st.Ready+st.Starting, 1))
 	if float64(dppc) >= a.s.PanicThreshold*capacity && dppc > dspc {
 		a.panicTime = st.Now
@@ -135,73 +163,57 @@ func (a *Shoal) reactive(st State) (int, bool) {
 		a.panicTime, a.maxPanic = time.Time{}, 0
 	}
 	if a.panicTime.IsZero() {
-		return dspc, false
+		return sv, reasonStable, false
 	}
-	d := max(dspc, dppc)
-	if k := a.s.BurstExtrapolation; k > 0 {
+	d := math.Max(sv, pv)
+	if k := a.s.BurstExtrapolation; k > 0 && pv > sv {
 		// A burst that is still rising: the panic window is ahead of the
 		// stable one by about half a stable window; project that rise over
 		// the cold start so the instances ordered now are not already short.
-		sv, pv := a.stable.mean(), a.panicWin.mean()
-		if pv > sv {
-			d = max(d, ceilDiv(pv+k*(pv-sv), a.p.Target))
-		}
+		d = pv + k*(pv-sv)
 	}
-	if d > a.maxPanic {
-		a.maxPanic = d
+	if n := ceilDiv(d, a.p.Target); n > a.maxPanic {
+		a.maxPanic = n
 	}
-	return a.maxPanic, true
+	if pv > sv && ceilDiv(d, a.p.Target) > dspc {
+		return d, reasonPanic, true
+	}
+	return d, reasonStable, true
 }
 
-// predictive returns the forecast (metric units, upper bound) at now+lead
-// and the instances it needs, or a reason why it is not used.
-func (a *Shoal) predictive(now time.Time) (upper, point float64, n int, why string) {
+// predictive returns the forecast (metric units, upper bound) at now+lead,
+// the demand it calls for (0 unless it predicts a rise above observed) and
+// a note when it is not used.
+func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted float64, note string) {
 	if a.s.Reactive {
-		return 0, 0, 0, ""
+		return 0, 0, ""
 	}
 	point, upper, ok := a.fc.Forecast(now.Add(a.s.Lead))
 	switch status := a.fc.Status(); {
 	case !ok || status == ShortHistory:
-		return upper, point, 0, "shoal: reactive (history too short)"
+		return upper, 0, "forecast: history too short"
 	case status == Unreliable:
-		return upper, point, 0, "shoal: reactive (forecast unreliable)"
+		return upper, 0, "forecast: unreliable lately"
 	}
 	if point < a.s.ZeroDemand*a.p.Target {
-		return upper, point, 0, ""
+		return upper, 0, ""
 	}
-	return upper, point, ceilDiv(upper, a.p.Target), ""
+	// The forecast acts only when its point value alone needs more than
+	// the observed demand: a predicted rise. Then it sizes for the upper
+	// bound. In flat stretches the reactive part (with its target headroom)
+	// already covers noise, and a margin there would only cost.
+	if ceilDiv(point, a.p.Target) <= ceilDiv(observed, a.p.Target) {
+		return upper, 0, ""
+	}
+	return upper, upper, ""
 }
 
-// collapseHold keeps the usual (seasonal) capacity for a while when
-// observed demand suddenly falls far below it: outages and monitoring gaps
-// end with the traffic coming back at once (often with retries on top), and
-// a cold start then is the worst moment. Bounded by CollapseHold, so a
-// lasting drop costs at most that much.
-func (a *Shoal) collapseHold(now time.Time) int {
-	if a.fc.Status() != Usable {
-		a.collapseSince = time.Time{}
-		return 0
+// outageFloor is the demand the outage guard holds (0: none) and why.
+func (a *Shoal) outageFloor(now time.Time) (float64, string) {
+	usual := 0.0
+	if a.fc.Status() == Usable {
+		// The held capacity must also cover the usual demand at now + lead.
+		usual, _ = a.fc.Seasonal(now.Add(a.s.Lead))
 	}
-	// Compare like with like: the stable window's mean against the usual
-	// demand at its middle.
-	usualNow, ok := a.fc.Seasonal(now.Add(-a.s.StableWindow / 2))
-	if !ok || usualNow < a.p.Target || a.stable.mean() >= a.s.CollapseRatio*usualNow {
-		a.collapseSince = time.Time{}
-		return 0
-	}
-	if a.collapseSince.IsZero() {
-		a.collapseSince = now
-	}
-	usual, ok := a.fc.Seasonal(now.Add(a.s.Lead))
-	if !ok || now.Sub(a.collapseSince) > a.s.CollapseHold {
-		return 0
-	}
-	return ceilDiv(max(usual, usualNow), a.p.Target)
+	return a.guard.floor(now, usual)
 }
-
-// Snapshot saves the forecaster (the windows are seconds long and are not
-// worth keeping across a restart).
-func (a *Shoal) Snapshot() ([]byte, error) { return a.fc.Snapshot() }
-
-// Restore loads a Snapshot.
-func (a *Shoal) Restore(data []byte) error { return a.fc.Restore(data) }

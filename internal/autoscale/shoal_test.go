@@ -1,20 +1,26 @@
 package autoscale
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
 
+// steady feeds secs seconds of a service that keeps up: rate requests/s,
+// each taking work slot-seconds.
+func steady(a *Shoal, from time.Time, secs int, rate, work float64) time.Time {
+	for i := 0; i < secs; i++ {
+		a.Observe(Sample{T: from, Arrivals: rate, Completions: rate, InFlight: rate * work})
+		from = from.Add(time.Second)
+	}
+	return from
+}
+
 // When capacity is missing the gateway queue grows every second; shoal
-// must size for the arrivals, not for the queue.
+// must size for the arrivals (Little's law), not for the queue.
 func TestShoalIgnoresQueueGrowth(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
-	now := t0
-	// Steady: 200 req/s at 0.1 s each → 20 in flight, kept up with.
-	for i := 0; i < 120; i++ {
-		a.Observe(Sample{T: now, Arrivals: 200, Completions: 200, InFlight: 20})
-		now = now.Add(time.Second)
-	}
+	now := steady(a, t0, 120, 200, 0.1) // 20 in flight, kept up with
 	// Traffic doubles and only 2 instances serve it: the queue grows by
 	// 200 requests a second.
 	queue := 0.0
@@ -24,32 +30,223 @@ func TestShoalIgnoresQueueGrowth(t *testing.T) {
 		now = now.Add(time.Second)
 	}
 	d := a.Decide(State{Now: now, Desired: 2, Ready: 2})
-	// Demand is 40 in flight → 4 instances; the 1.5 allowance and the
-	// burst extrapolation may ask for more, the queue (4000) must not.
-	if d.Desired < 4 || d.Desired > 12 {
-		t.Fatalf("desired = %d (%s), want 4..12, not sized for the queue", d.Desired, d.Reason)
+	// λ·S = 40 in flight → 4 instances; the backlog allowance (at most
+	// double) and the burst projection may ask for more, the queue (4000
+	// in flight) must not.
+	if d.Desired < 4 || d.Desired > 16 {
+		t.Fatalf("desired = %d (%s), want 4..16, not sized for the queue", d.Desired, d.Reason)
 	}
 }
 
-// A sudden collapse far below the usual demand keeps the usual capacity
-// for CollapseHold, then lets go.
-func TestShoalHoldsThroughCollapse(t *testing.T) {
+// The signal is arrivals × the learned work per request: a service whose
+// requests take twice as long needs twice the instances at the same rate.
+func TestShoalLittlesLaw(t *testing.T) {
+	fast, slow := newShoal(t, Params{Target: 10}), newShoal(t, Params{Target: 10})
+	steady(fast, t0, 120, 300, 0.1)
+	now := steady(slow, t0, 120, 300, 0.2)
+	if w := fast.work.Work(); w < 0.099 || w > 0.101 {
+		t.Fatalf("learned work %.3f, want 0.1", w)
+	}
+	df := fast.Decide(State{Now: now, Desired: 3, Ready: 3})
+	ds := slow.Decide(State{Now: now, Desired: 6, Ready: 6})
+	if df.Desired != 3 || ds.Desired != 6 {
+		t.Fatalf("fast %d, slow %d; want 3 and 6", df.Desired, ds.Desired)
+	}
+}
+
+// A collapse of demand that the seasonal profile did not expect (an
+// outage) holds the pre-outage capacity plus the expected return surge: no
+// scale-in while the guard holds. It lets go slowly after CollapseHold.
+func TestShoalNoScaleInDuringOutageGuard(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
-	flat := func(time.Time) float64 { return 80 }
-	now := feedFunc(a.Observe, t0, 2*86400, flat)
+	now := steady(a, t0, 2*86400, 800, 0.1) // 80 in flight: 8 instances
 	if a.fc.Status() != Usable {
-		t.Fatalf("status %v, want usable", a.fc.Status())
+		t.Fatalf("forecast %v after two days, want usable", a.fc.Status())
 	}
-	now = feedConst(a, now, 300, 1) // outage: traffic at about 1 %
-	d := a.Decide(State{Now: now, Desired: 8, Ready: 8})
-	if d.Desired != 8 {
-		t.Fatalf("5 min into a collapse: desired = %d (%s), want 8 held", d.Desired, d.Reason)
+	desired := 8
+	var d Decision
+	for i := 0; i < 30*60/2; i++ { // 30 min of outage at 1 % of the traffic
+		now = steady(a, now, 2, 8, 0.1)
+		d = a.Decide(State{Now: now, Desired: desired, Ready: desired})
+		if d.Desired < 8 {
+			t.Fatalf("%v into the outage: desired = %d (%s), want ≥ 8 held", now.Sub(t0), d.Desired, d.Reason)
+		}
+		desired = d.Desired
 	}
-	for i := 0; i < 65*30; i++ {
-		now = feedConst(a, now, 2, 1)
-		d = a.Decide(State{Now: now, Desired: d.Desired, Ready: d.Desired})
+	// Default surge estimate 1: clients retrying once double the load.
+	if d.Desired != 16 || !strings.Contains(d.Reason, "outage guard") {
+		t.Fatalf("in the outage: %+v, want 16 held by the outage guard", d)
 	}
-	if d.Desired > 1 {
-		t.Fatalf("70 min into a collapse: desired = %d (%s), want it released", d.Desired, d.Reason)
+	// Past CollapseHold (60 min) the hold shrinks over 30 min, not at once.
+	var seen []int
+	for i := 0; i < 70*60/2; i++ {
+		now = steady(a, now, 2, 8, 0.1)
+		d = a.Decide(State{Now: now, Desired: desired, Ready: desired})
+		if d.Desired < desired {
+			seen = append(seen, d.Desired)
+		}
+		desired = d.Desired
+	}
+	if desired > 1 {
+		t.Fatalf("100 min into a collapse: desired = %d (%s), want released", desired, d.Reason)
+	}
+	if len(seen) < 4 {
+		t.Fatalf("released in %d steps %v, want a gradual release", len(seen), seen)
+	}
+}
+
+// A seasonal lull the profile expects is not an outage; and failing
+// requests hold capacity without the surge.
+func TestShoalOutageGuardTriggers(t *testing.T) {
+	g := newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: time.Hour, OutageSurge: 1})
+	now := t0
+	feed := func(secs int, rate, errs float64) {
+		for i := 0; i < secs; i++ {
+			if g.observe(Sample{T: now, Arrivals: rate, Errors: errs}, rate/10) {
+				g.update(now, 10, 15)
+			}
+			now = now.Add(time.Second)
+		}
+	}
+	feed(300, 800, 0) // 80 in flight
+	feed(30, 100, 0)  // 10: a collapse, but the profile says 15 now
+	if h, _ := g.floor(now, 0); h != 0 {
+		t.Fatalf("expected lull: hold %.0f, want none", h)
+	}
+	g = newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: time.Hour, OutageSurge: 1})
+	feed(300, 800, 0)
+	feed(30, 800, 600) // three quarters failing, traffic unchanged
+	if h, why := g.floor(now, 0); h != 80 || why != causeFailing {
+		t.Fatalf("failing: hold %.0f (%s), want 80 without surge", h, why)
+	}
+}
+
+// Without a learned profile, a collapse is the load going away: shoal
+// scales in (only failures would make it hold).
+func TestShoalNoGuardWithoutHistory(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	now := steady(a, t0, 600, 800, 0.1)
+	desired := 8
+	for i := 0; i < 300; i++ {
+		now = steady(a, now, 2, 50, 0.1)
+		desired = a.Decide(State{Now: now, Desired: desired, Ready: desired}).Desired
+	}
+	if desired != 1 {
+		t.Fatalf("10 min after the load went: %d instances, want 1", desired)
+	}
+}
+
+// The return surge after an outage is learned and saved with the state.
+func TestShoalLearnsReturnSurge(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	now := steady(a, t0, 2*86400, 800, 0.1)
+	now = steady(a, now, 600, 8, 0.1)    // outage
+	now = steady(a, now, 120, 2000, 0.1) // back at 2.5×
+	now = steady(a, now, 300, 800, 0.1)
+	a.Decide(State{Now: now, Desired: 8, Ready: 8})
+	if s := a.guard.Surge; s < 1.4 || s > 1.6 {
+		t.Fatalf("learned surge %.2f, want 1.5", s)
+	}
+	data, err := a.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newShoal(t, Params{Target: 10})
+	if err := b.Restore(data); err != nil {
+		t.Fatal(err)
+	}
+	if b.guard.Surge != a.guard.Surge {
+		t.Fatalf("restored surge %.2f, want %.2f", b.guard.Surge, a.guard.Surge)
+	}
+	// A version-1 snapshot (the bare forecaster) still restores.
+	old, err := a.fc.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newShoal(t, Params{Target: 10}).Restore(old); err != nil {
+		t.Fatalf("restoring a forecaster-only snapshot: %v", err)
+	}
+}
+
+// The forecast lead and the scale-in window follow the cold start (the
+// live autoscaler passes the measured one).
+func TestShoalLeadAndStabilisationFromColdStart(t *testing.T) {
+	for _, c := range []struct {
+		cold, act, lead, stab time.Duration
+	}{
+		{30 * time.Second, 0, 45 * time.Second, 120 * time.Second},
+		{30 * time.Second, time.Second, 46 * time.Second, 124 * time.Second},
+		{2 * time.Minute, 0, 135 * time.Second, 8 * time.Minute},
+		{5 * time.Second, 0, 20 * time.Second, time.Minute},
+	} {
+		a := newShoal(t, Params{ColdStart: c.cold, ActuationDelay: c.act})
+		if a.Lead() != c.lead || a.ScaleDownStabilization() != c.stab {
+			t.Errorf("cold start %v + %v: lead %v, stabilisation %v; want %v, %v",
+				c.cold, c.act, a.Lead(), a.ScaleDownStabilization(), c.lead, c.stab)
+		}
+	}
+	// An explicit lead below cold start + actuation is raised to it.
+	a := newShoal(t, Params{ColdStart: time.Minute, Shoal: ShoalParams{Lead: 10 * time.Second}})
+	if a.Lead() != time.Minute {
+		t.Errorf("lead %v, want raised to the 1m cold start", a.Lead())
+	}
+}
+
+// Scale-in waits for the stabilisation window and then stops short of the
+// boundary by the hysteresis; noise around a boundary does not flap.
+func TestShoalScaleInHysteresis(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	now := steady(a, t0, 300, 695, 0.1) // 69.5 in flight: 7 instances
+	d := a.Decide(State{Now: now, Desired: 7, Ready: 7})
+	if d.Desired != 7 {
+		t.Fatalf("desired %d, want 7", d.Desired)
+	}
+	// At 58 in flight 6 instances meet the target (58 ≤ 60), but not with
+	// the 5 % hysteresis (58 > 57): 7 stay. At 56 they go to 6.
+	now = steady(a, now, 300, 580, 0.1)
+	d = a.Decide(State{Now: now, Desired: 7, Ready: 7})
+	if d.Desired != 7 {
+		t.Fatalf("at 58 in flight: desired %d (%s), want 7 kept by hysteresis", d.Desired, d.Reason)
+	}
+	now = steady(a, now, 300, 560, 0.1)
+	d = a.Decide(State{Now: now, Desired: 7, Ready: 7})
+	if d.Desired != 6 {
+		t.Fatalf("at 56 in flight: desired %d (%s), want 6", d.Desired, d.Reason)
+	}
+}
+
+// Reasons name what set the count: the stable window, the panic window,
+// the forecast, the scale-in stabilisation, min.
+func TestShoalReasons(t *testing.T) {
+	a := newShoal(t, Params{Target: 10, Min: 2})
+	now := steady(a, t0, 120, 400, 0.1)
+	if d := a.Decide(State{Now: now, Desired: 4, Ready: 4}); d.Desired != 4 || !strings.HasPrefix(d.Reason, reasonStable) || d.Panic {
+		t.Fatalf("steady: %+v, want 4 from the stable window", d)
+	}
+	// A slow rise (5 % a minute) that the stable window follows is not a
+	// panic.
+	for i := 0; i < 60; i++ {
+		now = steady(a, now, 2, 400+float64(i)*0.66, 0.1)
+	}
+	if d := a.Decide(State{Now: now, Desired: 4, Ready: 4}); d.Panic || !strings.HasPrefix(d.Reason, reasonStable) {
+		t.Fatalf("slow rise: %+v, want the stable window, no panic", d)
+	}
+	// A burst: the panic window decides.
+	now = steady(a, now, 4, 1500, 0.1)
+	d := a.Decide(State{Now: now, Desired: 5, Ready: 5})
+	if !d.Panic || d.Reason != reasonPanic || d.Desired < 15 {
+		t.Fatalf("burst: %+v, want ≥ 15 from the panic window", d)
+	}
+	// After the burst, scale-in waits: the reason says so.
+	now = steady(a, now, 90, 400, 0.1)
+	d = a.Decide(State{Now: now, Desired: d.Desired, Ready: d.Desired})
+	if !strings.Contains(d.Reason, "scale-in stabilisation") {
+		t.Fatalf("after the burst: %+v, want held by scale-in stabilisation", d)
+	}
+	// Quiet: min decides.
+	b := newShoal(t, Params{Target: 10, Min: 2})
+	now = steady(b, t0, 120, 20, 0.1)
+	if d := b.Decide(State{Now: now, Desired: 2, Ready: 2}); d.Desired != 2 || d.Reason != "shoal: min" {
+		t.Fatalf("quiet: %+v, want 2 from min", d)
 	}
 }

@@ -1,27 +1,46 @@
 package autoscale
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
-// backlogAllowance is how much more than arrivals × learned work the
-// concurrency signal may read: some queueing is real demand (it has to be
-// served), a queue that grows because capacity is missing is not.
-const backlogAllowance = 1.5
-
-// workEstimator learns the slot-seconds one request takes (in flight per
-// request/s, Little's law) from seconds in which the service kept up, and
-// caps the in-flight signal at backlogAllowance × arrivals × that work.
+// workEstimator turns the concurrency signal into demand by Little's law:
+// the slots a service needs are its arrival rate λ times the slot-seconds
+// one request takes S (needed = λ·S; the target then sets the utilisation).
+// S is learned from seconds in which the service kept up (completions close
+// to arrivals, so in flight ÷ arrivals is the time a request spends, with
+// next to no queueing).
 //
-// Why: when instances are missing, requests queue at the gateway, in-flight
-// grows by the arrival rate every second and a concurrency policy reads the
-// queue as demand: after an outage our simulations asked for 1000+
-// instances where 20 were needed. Arrivals are not inflated by the queue.
+// Why not the raw in-flight count: when instances are missing, requests
+// queue at the gateway, in-flight grows by the arrival rate every second and
+// a concurrency policy reads the queue as demand. After an outage our
+// simulations then asked for 1000+ instances where 20 were needed, and the
+// scale-down that followed flapped. Arrivals are not inflated by the queue.
+//
+// A queue is still work to do: the requests queued beyond what λ·S explains
+// are added as the slots that would serve them within the drain horizon
+// (ShoalParams.BacklogDrain). The gateway queue times requests out after a
+// few seconds, so a backlog that is not drained within seconds of the new
+// instances being ready makes every request behind it late.
 type workEstimator struct {
-	work float64
-	n    int
+	work    float64
+	n       int
+	horizon float64 // seconds to drain a backlog in
+	lead    float64 // seconds until an instance ordered now serves
 }
 
-// minWorkSamples is how many steady seconds are needed before capping.
+// minWorkSamples is how many steady seconds are needed before the estimate
+// replaces the raw in-flight count.
 const minWorkSamples = 30
+
+func newWorkEstimator(drain, lead time.Duration) workEstimator {
+	return workEstimator{horizon: math.Max(drain.Seconds(), 1), lead: lead.Seconds()}
+}
+
+// maxBacklogShare caps the backlog's share on top of λ·S (at most double):
+// a queue of requests that will time out anyway is not lasting demand.
+const maxBacklogShare = 1.0
 
 func (e *workEstimator) signal(s Sample) float64 {
 	if s.Arrivals > 0 && s.InFlight > 0 &&
@@ -30,7 +49,8 @@ func (e *workEstimator) signal(s Sample) float64 {
 		if e.n == 0 {
 			e.work = obs
 		} else {
-			// About a five-minute memory at one sample per second.
+			// About a five-minute memory at one sample per second: a
+			// service that really slows down is followed within minutes.
 			e.work += (obs - e.work) / 300
 		}
 		e.n++
@@ -38,5 +58,17 @@ func (e *workEstimator) signal(s Sample) float64 {
 	if e.n < minWorkSamples {
 		return s.InFlight
 	}
-	return math.Min(s.InFlight, backlogAllowance*s.Arrivals*e.work)
+	base := s.Arrivals * e.work
+	// The backlog an instance ordered now will meet: what is queued, plus
+	// what keeps piling up (arrivals beyond completions) until it is ready.
+	queued := math.Max(0, s.InFlight-base) + math.Max(0, s.Arrivals-s.Completions)*e.lead
+	return base + math.Min(queued*e.work/e.horizon, maxBacklogShare*base)
+}
+
+// Work is the learned slot-seconds per request (0 until known).
+func (e *workEstimator) Work() float64 {
+	if e.n < minWorkSamples {
+		return 0
+	}
+	return e.work
 }

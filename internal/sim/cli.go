@@ -15,6 +15,7 @@ import (
 
 const usageHead = `usage: shoal sim --trace FILE [flags]
        shoal sim gen --preset NAME [-o FILE] [flags]   (shoal sim gen --help)
+       shoal sim bar [--traces a,b] [--detail]          (shoal sim bar --help)
 
 Replays a request-rate trace (CSV "t_seconds,requests", one row per bucket;
 missing rows are gaps, filled by linear interpolation and counted) against
@@ -89,6 +90,9 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "gen" {
 		return genMain(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "bar" {
+		return barMain(args[1:], stdout, stderr)
 	}
 	fs, c := newFlagSet(stderr)
 	if wantsHelp(args) {

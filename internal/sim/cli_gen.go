@@ -18,7 +18,7 @@ Flags:
 `
 
 func genMain(args []string, stdout, stderr io.Writer) int {
-	presets := Presets()
+	presets, _ := AllPresets()
 	names := make([]string, 0, len(presets))
 	for n := range presets {
 		names = append(names, n)

@@ -30,6 +30,15 @@ type GenSpec struct {
 	FlashMin, FlashX float64
 	// Outages of the service and Gaps in the monitoring data.
 	Outages, Gaps int
+	// SurgeMin..SurgeMax is the range of the return surge after an outage
+	// (fraction above normal, drawn per outage) and SurgeDecay its time
+	// constant in minutes; zero SurgeMax means the fixed 1.2 and 8 min of
+	// the original presets.
+	SurgeMin, SurgeMax, SurgeDecay float64
+	// Timer-triggered work: every PeriodMin minutes (0: none) the rate is
+	// multiplied by PeriodX for PeriodLen minutes (cron jobs, batch pulls).
+	PeriodMin, PeriodLen int
+	PeriodX              float64
 }
 
 // Presets are the shapes committed under testdata/traces, chosen to differ:
@@ -50,8 +59,44 @@ func Presets() map[string]GenSpec {
 }
 
 type event struct {
-	start, ramp, decay float64 // minutes
-	mult               float64
+	start, ramp, decay, tail float64 // minutes
+	mult                     float64
+}
+
+// heldOut are the presets kept out of tuning shoal's defaults (see
+// docs/autoscaling.md): reconstructions of public trace shapes and a
+// harsher outage mix, generated only after the defaults were fixed.
+func heldOut() map[string]GenSpec {
+	return map[string]GenSpec{
+		// Wikipedia page views are published as hourly aggregates: a
+		// smooth daily cycle, a mild weekly one, news-driven spikes that
+		// fade over hours, and steps at every hour boundary.
+		"wiki-hourly": {Days: 21, Bucket: time.Hour, Seed: 53, BaseRPS: 400,
+			DailyAmp: 0.55, WeekendDip: 0.12, TrendPerDay: 0.005, Noise: 0.05,
+			Flash: 4, FlashMin: 1.5, FlashX: 3},
+		// Azure Functions 2019: per-minute invocation counts, a diurnal
+		// base from HTTP triggers plus timer triggers firing at fixed
+		// periods, heavy noise and bursts.
+		"azure-functions": {Days: 14, Bucket: time.Minute, Seed: 61, BaseRPS: 120,
+			DailyAmp: 0.45, WeekendDip: 0.2, Noise: 0.12, Flash: 10, FlashMin: 1.5, FlashX: 3,
+			PeriodMin: 15, PeriodLen: 1, PeriodX: 1.8},
+		// A retail-like service with outages whose return surges differ
+		// (0.3–2.0× extra, fading over 3–20 min), a slow decline and
+		// flash crowds.
+		"retail-outages": {Days: 28, Bucket: time.Minute, Seed: 71, BaseRPS: 350,
+			DailyAmp: 0.7, WeekendDip: -0.25, TrendPerDay: -0.01, Noise: 0.06,
+			Flash: 6, FlashMin: 1.5, FlashX: 2.5, Outages: 5, SurgeMin: 0.3, SurgeMax: 2, SurgeDecay: 3, Gaps: 3},
+	}
+}
+
+// AllPresets are the tuning presets and the held-out ones, with whether
+// each is held out.
+func AllPresets() (map[string]GenSpec, map[string]bool) {
+	all, held := Presets(), map[string]bool{}
+	for n, g := range heldOut() {
+		all[n], held[n] = g, true
+	}
+	return all, held
 }
 
 // Generate builds the trace described by g.
@@ -72,7 +117,12 @@ func Generate(g GenSpec) (*Trace, error) {
 	}
 	outages := make([]event, g.Outages)
 	for i := range outages {
-		outages[i] = event{start: rng.Float64() * minutes, ramp: 10 + 50*rng.Float64()}
+		outages[i] = event{start: rng.Float64() * minutes, ramp: 10 + 50*rng.Float64(), mult: 1.2, decay: 8, tail: 30}
+		if g.SurgeMax > 0 {
+			outages[i].mult = g.SurgeMin + (g.SurgeMax-g.SurgeMin)*rng.Float64()
+			outages[i].decay = g.SurgeDecay * (1 + 6*rng.Float64())
+			outages[i].tail = 4 * outages[i].decay
+		}
 	}
 	shifts := make([]event, g.Shifts)
 	for i := range shifts {
@@ -100,6 +150,9 @@ func Generate(g GenSpec) (*Trace, error) {
 		}
 		rate *= 1 + flashBoost(flashes, min)
 		rate *= outageFactor(outages, min)
+		if g.PeriodMin > 0 && int(min)%g.PeriodMin < g.PeriodLen {
+			rate *= g.PeriodX
+		}
 		rate = math.Max(rate, 0)
 		tr.Counts[i] = float64(poisson(rng, rate*width))
 	}
@@ -134,7 +187,7 @@ func flashBoost(fs []event, min float64) float64 {
 }
 
 // outageFactor: traffic falls to 5% for the outage, then clients retry and
-// return in a surge that fades over ~10 minutes.
+// return in a surge (mult above normal) that fades with time constant decay.
 func outageFactor(os []event, min float64) float64 {
 	f := 1.0
 	for _, o := range os {
@@ -143,8 +196,8 @@ func outageFactor(os []event, min float64) float64 {
 		case dt < 0:
 		case dt < o.ramp:
 			f *= 0.05
-		case dt < o.ramp+30:
-			f *= 1 + 1.2*math.Exp(-(dt-o.ramp)/8)
+		case dt < o.ramp+o.tail:
+			f *= 1 + o.mult*math.Exp(-(dt-o.ramp)/o.decay)
 		}
 	}
 	return f

@@ -1,0 +1,172 @@
+package autoscale
+
+import (
+	"math"
+	"time"
+)
+
+// outageGuard holds capacity through an outage.
+//
+// When the observed demand collapses abruptly (the last 10 s fall below
+// CollapseRatio of what the minutes before carried) although the learned
+// seasonal profile expects about the usual demand, or when a large share of
+// requests fail, the service is most likely down, cut off, or blind, not
+// idle: the traffic comes back at once, usually with the clients' retries on
+// top, and a cold start at that moment is the worst case. A reactive policy
+// scales in during the outage and meets the return surge with nothing ready.
+//
+// The guard keeps the pre-outage demand (or the usual seasonal demand at
+// now + lead, if larger) times 1 + the expected return surge. The surge is
+// learned: after each outage the largest demand of the first minutes back,
+// relative to the pre-outage level, replaces the estimate if larger, and
+// the estimate decays slowly otherwise. It lets go after CollapseHold
+// (linearly over a further half of it, not at once), or as soon as the
+// traffic is back, from where the scale-down stabilisation takes over.
+type outageGuard struct {
+	ratio, errRatio float64
+	hold            time.Duration
+	// bins are 10-second means of the demand signal for the last 5 minutes
+	// (a ring); errs and arrs count the last 10 s of errors and arrivals.
+	bins            [30]float64
+	binSum          float64
+	binN, binHead   int
+	binFill         int
+	errs, arrs      float64
+	curErrs, curArr float64
+	// Surge is the learned return surge (fraction above the pre-outage
+	// demand); saved with the policy's state.
+	Surge float64
+	// active outage
+	since time.Time
+	ref   float64 // pre-outage demand
+	cause string
+	// watching the return: until returnUntil, the largest demand seen.
+	returnUntil time.Time
+	returnRef   float64
+	returnMax   float64
+}
+
+const guardBin = 10 // seconds per bin
+
+// Why the guard holds (used in decision reasons).
+const (
+	causeCollapse = "demand collapsed"
+	causeFailing  = "requests failing"
+)
+
+func newOutageGuard(s ShoalParams) *outageGuard {
+	return &outageGuard{ratio: s.CollapseRatio, errRatio: s.OutageErrorRatio, hold: s.CollapseHold, Surge: s.OutageSurge}
+}
+
+// observe takes one second of demand signal v and the sample's counts; it
+// reports whether a 10-second bin was completed.
+func (g *outageGuard) observe(s Sample, v float64) bool {
+	g.binSum += v
+	g.curErrs += s.Errors
+	g.curArr += s.Arrivals
+	g.binN++
+	if g.binN < guardBin {
+		return false
+	}
+	g.bins[g.binHead] = g.binSum / guardBin
+	g.binHead = (g.binHead + 1) % len(g.bins)
+	g.binFill = min(g.binFill+1, len(g.bins))
+	g.errs, g.arrs = g.curErrs, g.curArr
+	g.binSum, g.binN, g.curErrs, g.curArr = 0, 0, 0, 0
+	if !g.returnUntil.IsZero() {
+		last := g.bins[(g.binHead+len(g.bins)-1)%len(g.bins)]
+		g.returnMax = math.Max(g.returnMax, last)
+		if s.T.After(g.returnUntil) {
+			g.learnSurge()
+		}
+	}
+	return true
+}
+
+// last10 is the newest 10-second mean; before30 the largest 10-second mean
+// from 30 s to 5 min ago (the level before a collapse, which the collapse
+// itself must not lower).
+func (g *outageGuard) last10() float64 {
+	return g.bins[(g.binHead+len(g.bins)-1)%len(g.bins)]
+}
+
+func (g *outageGuard) before30() float64 {
+	m := 0.0
+	for k := 3; k < g.binFill; k++ {
+		m = math.Max(m, g.bins[(g.binHead+len(g.bins)-1-k)%len(g.bins)])
+	}
+	return m
+}
+
+func (g *outageGuard) learnSurge() {
+	if g.returnRef > 0 {
+		seen := g.returnMax/g.returnRef - 1
+		// Decay towards what was seen, jump up at once: under-estimating
+		// a surge is what costs.
+		g.Surge = math.Max(seen, g.Surge+0.3*(seen-g.Surge))
+		g.Surge = math.Min(math.Max(g.Surge, 0), 3)
+	}
+	g.returnUntil, g.returnRef, g.returnMax = time.Time{}, 0, 0
+}
+
+// returnWatch is how long after an outage the return surge is measured.
+const returnWatch = 5 * time.Minute
+
+// update runs after every 10-second bin: it starts an outage when the
+// demand collapsed while the seasonal profile (usualNow, 0 when unknown)
+// expected about the usual demand, or when requests are failing, and ends it when the traffic is
+// back. unit is one instance's target.
+func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
+	if g.hold < 0 || g.binFill < 6 {
+		return
+	}
+	cur := g.last10()
+	failing := g.arrs > 0 && g.errs >= g.errRatio*g.arrs
+	if g.since.IsZero() {
+		ref := g.before30()
+		// Without a seasonal profile a collapse cannot be told from the
+		// load going away (a batch ending, a test stopping): only failures
+		// trigger then.
+		collapsed := ref >= unit && cur < g.ratio*ref && usualNow >= 0.5*ref
+		if !collapsed && !(failing && ref >= unit) {
+			return
+		}
+		g.since, g.ref = now, ref
+		g.cause = causeCollapse
+		if !collapsed {
+			g.cause = causeFailing
+		}
+		return
+	}
+	if cur >= 0.5*g.ref && !failing {
+		if g.cause == causeCollapse {
+			// Learn the return surge from collapses only: after failures
+			// that did not cut the traffic, "the surge" would be the load
+			// that caused them.
+			g.returnUntil, g.returnRef, g.returnMax = now.Add(returnWatch), g.ref, cur
+		}
+		g.since = time.Time{}
+	}
+}
+
+// floor returns the demand (metric units) to hold, or 0, and why. usual is
+// the seasonal demand at now + lead (0 when unknown).
+func (g *outageGuard) floor(now time.Time, usual float64) (float64, string) {
+	if g.since.IsZero() {
+		return 0, ""
+	}
+	hold := math.Max(g.ref, usual)
+	if g.cause == causeCollapse {
+		hold *= 1 + g.Surge
+	}
+	if age := now.Sub(g.since); age > g.hold {
+		// Release slowly: linearly over half the hold again.
+		f := 1 - float64(age-g.hold)/float64(g.hold/2)
+		if f <= 0 {
+			g.since = time.Time{}
+			return 0, ""
+		}
+		hold *= f
+	}
+	return hold, g.cause
+}

@@ -1,0 +1,203 @@
+package sim
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+const barUsage = `usage: shoal sim bar [--traces a,b] [--cold-start 30s] [--cache DIR] [--detail]
+
+Evaluates the bar of issue 8 on the generated traces (the tuning presets
+and the held-out ones, see shoal sim gen --help): every policy is swept
+over its targets with the fluid engine, and shoal is compared with the best
+of hpa, kpa and weekago at equal cost and at equal violations, and with
+oracle. Prints one markdown row per trace (and with --detail each trace's
+point-by-point comparison). Baseline sweeps do not depend on shoal, so
+--cache keeps them between runs.
+
+Flags:
+`
+
+// barBaselines are the sweeps the bar compares shoal with (static is not
+// part of it).
+func barBaselines() []string { return []string{"hpa", "kpa", "weekago", "oracle"} }
+
+func barMain(args []string, stdout, stderr io.Writer) int {
+	all, held := AllPresets()
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if held[names[i]] != held[names[j]] {
+			return !held[names[i]]
+		}
+		return names[i] < names[j]
+	})
+	fs := flag.NewFlagSet("shoal sim bar", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	traces := fs.String("traces", strings.Join(names, ","), "comma list of presets")
+	cache := fs.String("cache", "", "directory to keep baseline sweeps in (reused when the trace and model match)")
+	detail := fs.Bool("detail", false, "also print each trace's point-by-point comparison")
+	parallel := fs.Int("parallel", 0, "simulations run at once (default: GOMAXPROCS)")
+	m := DefaultModel()
+	fs.DurationVar(&m.ColdStart, "cold-start", m.ColdStart, "cold start of every instance")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), barUsage)
+		fs.PrintDefaults()
+	}
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fmt.Fprintln(stdout, "| trace | set | shoal/baseline violations at equal cost: best (front points ≤ 0.5) | cost saving at equal violations: best | shoal vs oracle cost at ≤ 1% violations |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|")
+	var details []string
+	for _, n := range strings.Split(*traces, ",") {
+		n = strings.TrimSpace(n)
+		g, ok := all[n]
+		if !ok {
+			fmt.Fprintf(stderr, "shoal sim bar: unknown trace %q (known: %s)\n", n, strings.Join(names, ", "))
+			return 2
+		}
+		b, err := barFor(n, g, m, *cache, *parallel)
+		if err != nil {
+			fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", n, err)
+			return 1
+		}
+		set := "tuning"
+		if held[n] {
+			set = "held out"
+		}
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s |\n", n, set, ratioCell(b), savingCell(b), oracleCell(b))
+		if *detail {
+			var sb strings.Builder
+			fmt.Fprintf(&sb, "\n%s (%s):", n, set)
+			WriteBar(&sb, b)
+			details = append(details, sb.String())
+		}
+	}
+	for _, d := range details {
+		fmt.Fprint(stdout, d)
+	}
+	return 0
+}
+
+// barFor runs (or loads) the sweeps for one preset and compares them.
+func barFor(name string, g GenSpec, m Model, cache string, parallel int) (Bar, error) {
+	tr, err := Generate(g)
+	if err != nil {
+		return Bar{}, err
+	}
+	tr.Name = name
+	d, err := NewDemand(tr, m, 20)
+	if err != nil {
+		return Bar{}, err
+	}
+	setup := &Setup{Demand: d, Model: m, Engine: "fluid", Metric: "concurrency", Min: 1}
+	sweep := func(policies []string) ([]Result, error) {
+		var jobs []Job
+		for _, p := range policies {
+			for _, t := range SweepTargets(p, "concurrency", m) {
+				jobs = append(jobs, Job{Policy: p, Target: t})
+			}
+		}
+		return setup.RunAll(jobs, parallel)
+	}
+	base, err := cachedBaselines(name, g, m, cache, func() ([]Result, error) { return sweep(barBaselines()) })
+	if err != nil {
+		return Bar{}, err
+	}
+	ours, err := sweep([]string{"shoal"})
+	if err != nil {
+		return Bar{}, err
+	}
+	return Compare(append(ours, base...)), nil
+}
+
+// cachedBaselines loads the baseline sweeps for (preset, model) from dir,
+// or runs and saves them. The file name carries a hash of both, so a
+// changed preset or model never reuses stale results.
+func cachedBaselines(name string, g GenSpec, m Model, dir string, run func() ([]Result, error)) ([]Result, error) {
+	if dir == "" {
+		return run()
+	}
+	key, err := json.Marshal(struct {
+		G GenSpec
+		M Model
+		P []string
+	}{g, m, barBaselines()})
+	if err != nil {
+		return nil, fmt.Errorf("hashing the setup: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write(key)
+	path := filepath.Join(dir, fmt.Sprintf("%s-%v-%016x.json", name, m.ColdStart, h.Sum64()))
+	if b, err := os.ReadFile(path); err == nil {
+		var rs []Result
+		if err := json.Unmarshal(b, &rs); err == nil {
+			return rs, nil
+		}
+	}
+	rs, err := run()
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return nil, fmt.Errorf("encoding baselines: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating cache: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return nil, fmt.Errorf("writing cache: %w", err)
+	}
+	return rs, nil
+}
+
+func ratioCell(b Bar) string {
+	if math.IsNaN(b.BestViolRatio) {
+		return "n/a: no baseline above the floor at shoal's costs (missed)"
+	}
+	n, ok := 0, 0
+	for _, r := range b.Rows {
+		if r.BaseExcess >= minExcess {
+			n++
+			if r.Excess <= 0.5*r.BaseExcess {
+				ok++
+			}
+		}
+	}
+	return fmt.Sprintf("%.2f (%d of %d) %s", b.BestViolRatio, ok, n, metWord(b.ViolMet))
+}
+
+func savingCell(b Bar) string {
+	if math.IsNaN(b.BestCostSaving) {
+		return "n/a (missed)"
+	}
+	return fmt.Sprintf("%.1f%% %s", 100*b.BestCostSaving, metWord(b.CostMet))
+}
+
+func oracleCell(b Bar) string {
+	return fmt.Sprintf("%+.1f%% %s", 100*(b.ShoalCost/b.OracleCost-1), metWord(b.OracleMet))
+}
+
+func metWord(ok bool) string {
+	if ok {
+		return "**MET**"
+	}
+	return "missed"
+}
