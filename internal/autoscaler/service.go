@@ -35,6 +35,9 @@ type service struct {
 	timeline  *ring[TimelinePoint]
 	forecasts *forecastLog
 	savedAt   time.Time
+	// lastErr is the last scale failure recorded, so a lasting one is
+	// recorded once.
+	lastErr string
 	// restoredFrom is when the snapshot the policy started from was saved
 	// (zero: it learned from scratch).
 	restoredFrom time.Time
@@ -188,9 +191,15 @@ func (s *service) decideLocked(now time.Time) {
 	}
 	if err := s.c.opts.Scaler.Scale(s.name, want); err != nil {
 		ev.Kind, ev.Reason = KindError, fmt.Sprintf("scale to %d failed: %v", want, err)
+		if ev.Reason == s.lastErr {
+			// A refusal that lasts (an HPA on the workload) is told once,
+			// not at every decision.
+			return
+		}
+		s.lastErr = ev.Reason
 		s.log.Warn("autoscaler: scale failed", "to", want, "error", err)
 	} else {
-		s.obs.Desired = want
+		s.obs.Desired, s.lastErr = want, ""
 		s.log.Info("autoscaler: scale", "from", obs.Desired, "to", want, "reason", reason)
 	}
 	s.events.push(ev)
