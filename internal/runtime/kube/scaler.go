@@ -21,8 +21,10 @@ import (
 type Options struct {
 	Client  kubernetes.Interface
 	Dynamic dynamic.Interface
-	// Poll is how often each workload's status is read (default 1 s).
-	Poll time.Duration
+	// Resync is how often each workload is read even without a change
+	// reported by its watch, and how often an unresolvable workload is
+	// tried again (default 30 s).
+	Resync time.Duration
 	// Timeout bounds each API call (default 10 s).
 	Timeout time.Duration
 	Log     *slog.Logger
@@ -61,8 +63,8 @@ func New(opts Options) (*Scaler, error) {
 	if opts.Client == nil || opts.Dynamic == nil {
 		return nil, errors.New("kube scaler: Client and Dynamic are required")
 	}
-	if opts.Poll <= 0 {
-		opts.Poll = time.Second
+	if opts.Resync <= 0 {
+		opts.Resync = 30 * time.Second
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second

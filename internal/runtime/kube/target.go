@@ -6,8 +6,11 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/shoal-gw/shoal/internal/autoscaler"
 )
@@ -59,16 +62,48 @@ func (t *target) setTakeOver(v bool) {
 	t.mu.Unlock()
 }
 
-// watch reads the workload at once and then every Poll until stopped.
+// watch follows the workload: it resolves it (retrying every Resync while
+// discovery fails), then reads it whenever a watch reports a change to the
+// object (status updates from the controllers included), and every Resync
+// as a safety net.
 func (t *target) watch() {
 	defer close(t.done)
-	tick := time.NewTicker(t.s.opts.Poll)
+	var w workload
+	for {
+		var err error
+		if w, err = t.resolved(); err == nil {
+			break
+		}
+		t.readFailed(err)
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-time.After(t.s.opts.Resync):
+		}
+	}
+	changed := make(chan struct{}, 1)
+	kick := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	inf := dynamicinformer.NewFilteredDynamicInformer(t.s.opts.Dynamic, w.gvr, t.ns, 0, cache.Indexers{},
+		func(o *metav1.ListOptions) { o.FieldSelector = "metadata.name=" + w.name }).Informer()
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { kick() },
+		UpdateFunc: func(any, any) { kick() },
+		DeleteFunc: func(any) { kick() },
+	})
+	go inf.Run(t.ctx.Done())
+	tick := time.NewTicker(t.s.opts.Resync)
 	defer tick.Stop()
 	for {
 		t.refresh()
 		select {
 		case <-t.ctx.Done():
 			return
+		case <-changed:
 		case <-tick.C:
 		}
 	}
@@ -146,19 +181,29 @@ func (t *target) refresh() {
 	defer cancel()
 	obs, err := t.read(ctx)
 	if err != nil {
-		if t.ctx.Err() != nil {
-			return
+		if t.ctx.Err() == nil {
+			t.readFailed(err)
 		}
-		t.mu.Lock()
-		repeat := t.lastErr == err.Error()
-		t.lastErr = err.Error()
-		t.mu.Unlock()
-		if !repeat {
-			t.s.opts.Log.Warn("kube scaler: reading the workload", "service", t.service, "error", err)
+		if apierrors.IsNotFound(err) {
+			// Deleted (or not created yet): nothing to decide about.
+			t.mu.Lock()
+			t.known = false
+			t.mu.Unlock()
 		}
 		return
 	}
 	t.observe(obs, t.s.opts.Clock())
+}
+
+// readFailed logs a read error once until it changes or a read succeeds.
+func (t *target) readFailed(err error) {
+	t.mu.Lock()
+	repeat := t.lastErr == err.Error()
+	t.lastErr = err.Error()
+	t.mu.Unlock()
+	if !repeat {
+		t.s.opts.Log.Warn("kube scaler: reading the workload", "service", t.service, "error", err)
+	}
 }
 
 // read gets the scale subresource (the replica counts, whatever the
