@@ -63,8 +63,8 @@ type ShoalParams struct {
 	// so a burst that is still rising is not already outgrown when the
 	// instances ordered now are ready (flash crowds ramp over minutes, and
 	// each minute of ramp met short costs a cold start of violations).
-	// Default 2 (0.5 and 1 had 20–40 % more violations on our flash-crowd
-	// traces for 1 % less instance time); negative disables.
+	// Default 2 (0.5 and 1 had 15–45 % more violations on our flash-crowd
+	// traces for under 1 % less instance time); negative disables.
 	BurstExtrapolation float64
 	// BacklogDrain: with the concurrency metric, requests queued beyond
 	// what arrivals × work explain count as the slots that would serve them

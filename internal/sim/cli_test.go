@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tinyTrace writes one generated day (per minute) to a temp file.
@@ -165,5 +166,43 @@ func TestCLIAllPoliciesTableAndPlot(t *testing.T) {
 	}
 	if svg, err := os.ReadFile(curves); err != nil || !bytes.Contains(svg, []byte("instance-hours")) {
 		t.Errorf("curves plot missing or unlabeled (err %v)", err)
+	}
+}
+
+func TestCLIBarUsage(t *testing.T) {
+	out, errOut, code := runCLI(t, "bar", "--help")
+	if code != 0 || errOut != "" || !strings.Contains(out, "shoal sim bar") || !strings.Contains(out, "-cache") {
+		t.Fatalf("bar --help: exit %d, stderr %q, out %q", code, errOut, out)
+	}
+	if _, errOut, code := runCLI(t, "bar", "--traces", "nope"); code != 2 || !strings.Contains(errOut, "unknown trace") {
+		t.Fatalf("bar with an unknown trace: exit %d, %q", code, errOut)
+	}
+}
+
+// The held-out presets are generated like the others, and the outage mix
+// of retail-outages has return surges of different sizes.
+func TestHeldOutPresets(t *testing.T) {
+	all, held := AllPresets()
+	for _, n := range []string{"wiki-hourly", "azure-functions", "retail-outages"} {
+		if !held[n] {
+			t.Errorf("%s is not held out", n)
+		}
+	}
+	for n := range Presets() {
+		if held[n] {
+			t.Errorf("tuning preset %s marked held out", n)
+		}
+	}
+	g := all["wiki-hourly"]
+	g.Days = 2
+	tr, err := Generate(g)
+	if err != nil || tr.Bucket != time.Hour || len(tr.Counts) != 48 {
+		t.Fatalf("wiki-hourly: %v, bucket %v, %d rows; want 48 hourly rows", err, tr.Bucket, len(tr.Counts))
+	}
+	g = all["azure-functions"]
+	g.Days, g.Flash, g.Noise = 1, 0, 0
+	tr, _ = Generate(g)
+	if r := tr.Counts[15] / tr.Counts[14]; r < 1.5 || r > 2.1 {
+		t.Errorf("azure-functions: minute 15 / minute 14 = %.2f, want the ×1.8 timer spike", r)
 	}
 }
