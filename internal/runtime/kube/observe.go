@@ -1,0 +1,88 @@
+package kube
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/autoscaler"
+)
+
+// coldStartWeight is the weight of a new measurement in the cold start's
+// moving average.
+const coldStartWeight = 0.3
+
+// observe records a read: it notices counts set outside Shoal and times
+// raises until the ready count reaches them.
+func (t *target) observe(obs autoscaler.Observed, now time.Time) {
+	t.mu.Lock()
+	var outside string
+	if t.seen >= 0 && obs.Desired != t.seen && obs.Desired != t.expect {
+		outside = fmt.Sprintf("replicas of %s changed outside this gateway: %d → %d (by a person, another gateway or another controller; taken as the current count)", t.workloadName(), t.seen, obs.Desired)
+		if obs.Desired > t.seen && t.raiseTo == 0 {
+			t.raiseTo, t.raiseAt = obs.Desired, now
+		}
+	}
+	if obs.Desired == t.expect {
+		t.expect = -1
+	}
+	t.seen = obs.Desired
+	switch {
+	case t.raiseTo == 0:
+	case obs.Desired < t.raiseTo:
+		// Lowered before it was reached: nothing to time.
+		t.raiseTo = 0
+	case obs.Ready >= t.raiseTo:
+		d := now.Sub(t.raiseAt)
+		if t.obs.ColdStart <= 0 {
+			t.obs.ColdStart = d
+		} else {
+			t.obs.ColdStart += time.Duration(coldStartWeight * float64(d-t.obs.ColdStart))
+		}
+		t.raiseTo = 0
+	}
+	obs.ColdStart = t.obs.ColdStart
+	t.obs, t.known, t.lastErr = obs, true, ""
+	t.mu.Unlock()
+	if outside != "" {
+		t.s.opts.Log.Info("kube scaler: "+outside, "service", t.service)
+		t.s.opts.OnEvent(t.service, outside)
+	}
+}
+
+// workloadName is the workload for messages; call with t.mu held.
+func (t *target) workloadName() string {
+	if t.w != nil {
+		return t.w.String()
+	}
+	return t.ref.resource + "/" + t.ref.name
+}
+
+// patched records our own change of spec.replicas from → to.
+func (t *target) patched(from, to int, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.expect = to
+	t.obs.Desired = to
+	t.obs.Starting = max(to-t.obs.Ready, 0)
+	if to > from && (t.raiseTo == 0 || to > t.raiseTo) {
+		if t.raiseTo == 0 {
+			t.raiseAt = now
+		}
+		t.raiseTo = to
+	}
+}
+
+// sawDesired notes a Scale that found the count already set.
+func (t *target) sawDesired(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.known {
+		t.obs.Desired = n
+	}
+}
+
+func (t *target) status() (autoscaler.Observed, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.obs, t.known
+}
