@@ -107,5 +107,13 @@ install_go_tools() {
   done
 }
 
+# The Kubernetes control plane of the kube tests (internal/kube/kubetest):
+# etcd, kube-apiserver and kube-controller-manager, built once per version
+# into ${SHOAL_CACHE:-$HOME/.cache/shoal}/kube/ (a few minutes cold, instant after).
+install_kube_bins() {
+  "$ROOT/scripts/kube-bins.sh" >/dev/null || die "scripts/kube-bins.sh failed"
+}
+
 install_apt_packages
 install_go_tools
+install_kube_bins

@@ -1,0 +1,105 @@
+package kubetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+var kube = NewShared(WithControllerManager())
+
+func TestMain(m *testing.M) { Main(m, kube) }
+
+// TestControlPlane checks what the other packages rely on: the kubeconfig
+// file works, namespaces are fresh per test, the scale subresource answers
+// and the controller-manager turns a Deployment into a ReplicaSet and Pods.
+func TestControlPlane(t *testing.T) {
+	c := kube.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
+	if err != nil {
+		t.Fatalf("kubeconfig %s: %v", c.Kubeconfig, err)
+	}
+	if cfg.Host != c.Host || !strings.HasPrefix(c.Host, "https://127.0.0.1:") {
+		t.Errorf("kubeconfig host %q, cluster host %q", cfg.Host, c.Host)
+	}
+
+	ns := c.Namespace(t)
+	if ns2 := c.Namespace(t); ns2 == ns {
+		t.Fatalf("two namespaces with one name %q", ns)
+	}
+	replicas := int32(2)
+	labels := map[string]string{"app": "web"}
+	_, err = c.Client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.invalid/web"}}},
+			},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := c.Client.AppsV1().Deployments(ns).GetScale(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the scale subresource: %v", err)
+	}
+	sc.Spec.Replicas = 3
+	if _, err := c.Client.AppsV1().Deployments(ns).UpdateScale(ctx, "web", sc, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("updating the scale subresource: %v", err)
+	}
+	for {
+		pods, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pods.Items) == 3 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the controller-manager made %d pods of 3 for the deployment", len(pods.Items))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	rs, err := c.Client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	if err != nil || len(rs.Items) != 1 {
+		t.Fatalf("replicasets: %v, %v", rs, err)
+	}
+}
+
+func TestNamespacePrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"TestX":                 "testx-",
+		"TestA/sub_case#01":     "testa-sub-case-01-",
+		"9lives":                "t9lives-",
+		"---":                   "t-",
+		strings.Repeat("a", 90): strings.Repeat("a", 40) + "-",
+	} {
+		if got := namespacePrefix(in); got != want {
+			t.Errorf("namespacePrefix(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMissingBinaries: a machine without the binaries gets an error that
+// says how to build them, never a skip.
+func TestMissingBinaries(t *testing.T) {
+	t.Setenv("SHOAL_KUBE_BIN", t.TempDir())
+	_, err := BinDir("kube-apiserver")
+	if err == nil || !strings.Contains(err.Error(), "scripts/kube-bins.sh") {
+		t.Fatalf("BinDir with no binaries: %v", err)
+	}
+}
