@@ -25,6 +25,13 @@ type Spec struct {
 	// ScaleToZeroGrace is how long the last instance stays after traffic
 	// stops, when Min is 0 (default 30 s).
 	ScaleToZeroGrace time.Duration
+	// TimeScale, when above 0, multiplies the policy's own time constants
+	// (decision interval, averaging windows, stabilisation, panic hold,
+	// forecast margin) for runs whose traffic is compressed in time: the
+	// demo's day in a minute, a trace replayed faster than it happened.
+	// ColdStartHint and ScaleToZeroGrace are taken as written. 0 or 1:
+	// real time.
+	TimeScale float64
 }
 
 func (s Spec) withDefaults() Spec {
@@ -60,7 +67,17 @@ func (s Spec) params(coldStart time.Duration) autoscale.Params {
 		// The static policy keeps max instances (the config's meaning).
 		p.Peak = max(s.Max, s.Min, 1)
 	}
+	if s.TimeScale > 0 && s.TimeScale != 1 {
+		scaleTime(&p, s.TimeScale)
+	}
 	return p
+}
+
+// NewPolicy builds the policy the spec names, with its defaults and the
+// given cold start, exactly as the controller does: a simulator replaying
+// the same traffic gets the same policy as the live gateway.
+func (s Spec) NewPolicy(coldStart time.Duration) (autoscale.Policy, error) {
+	return s.withDefaults().build(coldStart)
 }
 
 // build makes the policy the spec names, with the given cold start.
