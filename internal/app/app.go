@@ -36,6 +36,10 @@ type Options struct {
 	LogOutput io.Writer
 	// AccessOutput receives the access log when its path is "-" (default stdout).
 	AccessOutput io.Writer
+	// TimeScale multiplies the autoscaling policies' time constants, for
+	// traffic compressed in time (the demo, trace replays); see
+	// autoscaler.Spec.TimeScale. 0: real time.
+	TimeScale float64
 }
 
 // App is one running Shoal process.

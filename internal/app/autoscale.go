@@ -73,6 +73,7 @@ func (a *App) syncAutoscaler(cfg *config.Config) {
 		err := a.scaler.Configure(name, autoscaler.Spec{
 			Policy: sc.Policy, Metric: sc.Metric, Target: sc.Target, Min: sc.Min, Max: sc.Max,
 			ColdStartHint: sc.ColdStart.D(), ScaleToZeroGrace: sc.ScaleToZeroGrace.D(),
+			TimeScale: a.opts.TimeScale,
 		})
 		if err != nil {
 			a.log.Error("autoscaling not configured", "service", name, "err", err)
