@@ -32,6 +32,7 @@ GO_TOOLS=(
   "h2spec github.com/summerwind/h2spec/cmd/h2spec github.com/summerwind/h2spec"
   "grpc-interop-client google.golang.org/grpc/interop/client google.golang.org/grpc"
   "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server github.com/Shopify/toxiproxy/v2"
+  "helm helm.sh/helm/v3/cmd/helm helm.sh/helm/v3"  # deploy/helm: helm lint and helm template
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
