@@ -60,6 +60,7 @@ type App struct {
 	dash    *dashboard.Handler
 
 	scaler     *autoscaler.Controller
+	kube       atomic.Pointer[kubeScaling] // nil outside Kubernetes mode
 	scalerStop context.CancelFunc
 	scalerDone chan struct{}
 	public     *gateway.Server

@@ -37,23 +37,29 @@ func (s runtimeScaler) Status(service string) (autoscaler.Observed, bool) {
 	}, true
 }
 
-// startAutoscaler runs the controller that scales every service with both a
-// run and a scale block.
+// startAutoscaler runs the controller that scales every service with a
+// scale block and a run block or a Kubernetes workload; in Kubernetes mode
+// only the gateway holding the Lease runs its decisions (kube_scale.go).
 func (a *App) startAutoscaler(stateDir string) error {
-	c, err := autoscaler.New(autoscaler.Options{
+	opts := autoscaler.Options{
 		Scaler: runtimeScaler{a.rt}, Source: signalSource{a},
 		Log: a.log.With("component", "autoscaler"), StateDir: stateDir,
-	})
+	}
+	if err := a.setupKube(&opts); err != nil {
+		return err
+	}
+	c, err := autoscaler.New(opts)
 	if err != nil {
 		return err
 	}
 	a.scaler = c
+	a.metrics.Registry.MustRegister(a.leaderMetric())
 	ctx, cancel := context.WithCancel(context.Background())
 	a.scalerStop = cancel
 	a.scalerDone = make(chan struct{})
 	go func() {
 		defer close(a.scalerDone)
-		_ = c.Run(ctx)
+		a.runAutoscaler(ctx, c)
 	}()
 	return nil
 }
@@ -63,9 +69,10 @@ func (a *App) syncAutoscaler(cfg *config.Config) {
 	if a.scaler == nil {
 		return
 	}
+	a.syncKubeScaler(cfg)
 	want := map[string]bool{}
 	for name, svc := range cfg.Dynamic.Services {
-		if svc.Run == nil || svc.Scale == nil {
+		if svc.Scale == nil || (svc.Run == nil && !kubeScaled(svc)) {
 			continue
 		}
 		want[name] = true
@@ -93,9 +100,14 @@ func (a *App) stopAutoscaler() error {
 	if a.scaler == nil {
 		return nil
 	}
+	// Close first: it stops the decisions and saves the learned state
+	// while this gateway still holds the Lease, which the cancel then
+	// hands over.
+	err := a.scaler.Close()
 	a.scalerStop()
 	<-a.scalerDone
-	return a.scaler.Close()
+	a.stopKube()
+	return err
 }
 
 // scalingHandler serves GET /api/services/{s}/scaling: the autoscaler's view
@@ -104,7 +116,7 @@ func (a *App) scalingHandler(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("service")
 	st, ok := a.scaler.Status(name)
 	if !ok {
-		admin.WriteJSONError(w, http.StatusNotFound, "service "+name+" is not autoscaled (it needs run: and scale: blocks)")
+		admin.WriteJSONError(w, http.StatusNotFound, "service "+name+" is not autoscaled (it needs a scale: block and a run: block or kubernetes.workload)")
 		return
 	}
 	admin.WriteJSON(w, http.StatusOK, map[string]any{"status": st, "events": a.scaler.Events(name)})

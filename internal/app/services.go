@@ -60,6 +60,9 @@ func (a *App) Service(name string) (api.ServiceDetail, bool) {
 }
 
 func (a *App) overlay(s *api.ServiceInfo) {
+	if a.kubeOverlay(s) {
+		return
+	}
 	if a.rt == nil {
 		return
 	}
@@ -90,6 +93,7 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 	})
 	mux.Handle("POST /api/cache/purge", a.gw.CachePurgeHandler())
 	mux.Handle("DELETE /api/cache", a.gw.CachePurgeHandler())
+	a.mountKubeAPI(mux)
 	a.dash.Register(mux)
 }
 
@@ -102,6 +106,9 @@ func (a *App) scaleHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Instances < 0 {
 		admin.WriteJSONError(w, http.StatusBadRequest, "instances must be ≥ 0")
+		return
+	}
+	if a.kubeScale(w, name, req.Instances) {
 		return
 	}
 	if _, ok := a.rt.Status(name); !ok {
