@@ -85,4 +85,3 @@ func backendService(in Input, r *Route, b BackendRef, out *Routed) (string, *unr
 	out.Services[name] = map[string]any{"kubernetes": kube}
 	return name, nil
 }
-
