@@ -59,6 +59,8 @@ type App struct {
 	logs    *ring[LogRecord]
 	dash    *dashboard.Handler
 
+	kubeDisc kubeDiscovery // EndpointSlice discovery and the Kubernetes client
+
 	scaler     *autoscaler.Controller
 	kube       atomic.Pointer[kubeScaling] // nil outside Kubernetes mode
 	scalerStop context.CancelFunc
@@ -176,6 +178,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.syncAutoscaler(a.cfg)
 	a.syncRegistry(a.cfg)
 	a.syncDNS(a.cfg)
+	a.syncKubeRegistry(a.cfg)
 	a.syncHealth(a.cfg)
 	if err := watchFile(ctx, a.opts.ConfigPath, 200*time.Millisecond, a.log, func() {
 		_ = a.Reload("file")
@@ -266,6 +269,7 @@ func (a *App) applyLocked(name string, data []byte) error {
 	a.syncAutoscaler(cfg)
 	a.syncRegistry(cfg)
 	a.syncDNS(cfg)
+	a.syncKubeRegistry(cfg)
 	a.syncHealth(cfg)
 	return nil
 }
@@ -325,6 +329,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	errs = append(errs, a.stopRegistry())
 	a.stopDNS()
+	a.stopKubeRegistry()
 	a.stopHealth()
 	a.gw.Close()
 	tctx, tcancel := context.WithTimeout(context.Background(), 5*time.Second)

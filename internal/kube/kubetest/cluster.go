@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,44 +18,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
-
-// Option changes what Start runs.
-type Option func(*options)
-
-type options struct {
-	controllerManager bool
-	controllers       string
-	apiserverFlags    []string
-}
-
-// WithControllerManager also runs kube-controller-manager, so Deployments
-// get ReplicaSets and Pods, Services get EndpointSlices from their Pods,
-// and deleted namespaces are emptied. It runs the controllers a gateway
-// test needs (deployment, replicaset, statefulset, endpointslice,
-// namespace, garbage collector, service account); the HPA controller is
-// left out so only the test decides a workload's replicas.
-func WithControllerManager() Option {
-	return func(o *options) { o.controllerManager = true }
-}
-
-// WithControllers replaces the controller-manager's --controllers list
-// (implies WithControllerManager).
-func WithControllers(list ...string) Option {
-	return func(o *options) {
-		o.controllerManager = true
-		o.controllers = strings.Join(list, ",")
-	}
-}
-
-// WithAPIServerFlags adds flags to kube-apiserver ("--feature-gates=...").
-func WithAPIServerFlags(flags ...string) Option {
-	return func(o *options) { o.apiserverFlags = append(o.apiserverFlags, flags...) }
-}
-
-// defaultControllers are the controller-manager's controllers unless
-// WithControllers says otherwise.
-const defaultControllers = "deployment-controller,replicaset-controller,statefulset-controller," +
-	"endpointslice-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller"
 
 // Cluster is a running control plane on 127.0.0.1: etcd, kube-apiserver
 // and optionally kube-controller-manager, authenticated with one admin
@@ -71,6 +32,8 @@ type Cluster struct {
 	Client kubernetes.Interface
 	// Host is the API server's URL (https://127.0.0.1:PORT).
 	Host string
+	// EtcdURL is etcd's client URL (http://127.0.0.1:PORT); see Store.
+	EtcdURL string
 	// Dir holds the data, keys and the processes' logs; removed on stop.
 	Dir string
 
@@ -137,11 +100,10 @@ func startOnce(bins string, o *options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubetest: %w", err)
 	}
-	etcdURL, err := c.startEtcd(bins)
-	if err != nil {
+	if c.EtcdURL, err = c.startEtcd(bins); err != nil {
 		return nil, err
 	}
-	if err := c.startAPIServer(bins, o, keys, token, etcdURL); err != nil {
+	if err := c.startAPIServer(bins, o, keys, token, c.EtcdURL); err != nil {
 		return nil, err
 	}
 	if o.controllerManager {

@@ -8,8 +8,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 )
 
 var kube = NewShared(WithControllerManager())
@@ -52,12 +55,17 @@ func TestControlPlane(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := c.Client.AppsV1().Deployments(ns).GetScale(ctx, "web", metav1.GetOptions{})
+	// The controller-manager writes the status meanwhile: retry on conflict.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		sc, err := c.Client.AppsV1().Deployments(ns).GetScale(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		sc.Spec.Replicas = 3
+		_, err = c.Client.AppsV1().Deployments(ns).UpdateScale(ctx, "web", sc, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		t.Fatalf("reading the scale subresource: %v", err)
-	}
-	sc.Spec.Replicas = 3
-	if _, err := c.Client.AppsV1().Deployments(ns).UpdateScale(ctx, "web", sc, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("updating the scale subresource: %v", err)
 	}
 	for {
@@ -101,5 +109,35 @@ func TestMissingBinaries(t *testing.T) {
 	_, err := BinDir("kube-apiserver")
 	if err == nil || !strings.Contains(err.Error(), "scripts/kube-bins.sh") {
 		t.Fatalf("BinDir with no binaries: %v", err)
+	}
+}
+
+// TestStore: an object written straight into etcd, with an address the
+// API would refuse, is served by the API server and disappears with Unstore.
+func TestStore(t *testing.T) {
+	c := kube.Cluster(t)
+	ns := c.Namespace(t)
+	ctx := t.Context()
+	port := int32(8080)
+	s := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "loop", Namespace: ns, Labels: map[string]string{discoveryv1.LabelServiceName: "loop"}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Port: &port}},
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"127.0.0.1"}}},
+	}
+	if _, err := c.Client.DiscoveryV1().EndpointSlices(ns).Create(ctx, s, metav1.CreateOptions{}); err == nil {
+		t.Fatal("the API server accepted a loopback endpoint; Store is no longer needed for it")
+	}
+	c.Store(t, "endpointslices", s)
+	got, err := c.Client.DiscoveryV1().EndpointSlices(ns).Get(ctx, "loop", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the stored slice: %v", err)
+	}
+	if got.Endpoints[0].Addresses[0] != "127.0.0.1" || got.ResourceVersion == "" || got.UID == "" {
+		t.Errorf("stored slice read back as %+v", got)
+	}
+	c.Unstore(t, "endpointslices", ns, "loop")
+	if _, err := c.Client.DiscoveryV1().EndpointSlices(ns).Get(ctx, "loop", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("after Unstore: %v", err)
 	}
 }
