@@ -31,6 +31,12 @@ die() { printf 'kube-bins: ERROR: %s\n' "$*" >&2; exit 1; }
 
 command -v go >/dev/null 2>&1 || die "go not found in PATH"
 
+# One build at a time per cache (two test runs starting together would
+# otherwise rewrite the scratch module under each other).
+mkdir -p "$CACHE/kube"
+exec 9>"$CACHE/kube/.lock"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+
 missing=()
 for entry in "${BINARIES[@]}"; do
   read -r name pkg <<<"$entry"

@@ -16,6 +16,7 @@
 //	default:"value"   applied when the key is absent, written as YAML
 //	enum:"a,b,c"      the allowed values
 //	required:"true"   the key must be present
+//	number:"ok"       a string key that may be written as a number (port: 8080)
 //
 // This package imports no other Shoal package: it is the control side's view
 // of the file, and a separate compile step turns it into the request-path

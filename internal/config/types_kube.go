@@ -53,8 +53,8 @@ type KubePeers struct {
 	// gateway, which reads only its own signals.
 	Service string `yaml:"service"`
 	// Port of that Service that reaches the admin API: a port name or
-	// number ("9901").
-	Port string `yaml:"port" default:"admin"`
+	// number.
+	Port string `yaml:"port" default:"admin" number:"ok"`
 
 	Pos Pos `yaml:"-"`
 }
@@ -78,10 +78,10 @@ type ServiceKubernetes struct {
 	Service string `yaml:"service"`
 	// Namespace of that Service. Default: kubernetes.namespace.
 	Namespace string `yaml:"namespace"`
-	// Port to send traffic to: a port name or number ("8080") of the
-	// EndpointSlices.
+	// Port to send traffic to: a port name or number of the
+	// EndpointSlices (the pod's port, as the slices list it).
 	// Empty: the slices' only port (an error if they list several).
-	Port string `yaml:"port"`
+	Port string `yaml:"port" number:"ok"`
 	// Object to scale through its scale subresource: deployment/NAME,
 	// statefulset/NAME, replicaset/NAME, or RESOURCE.GROUP/NAME for any
 	// other resource that implements scale. Required with scale.

@@ -88,6 +88,11 @@ func (m *model) objectBody(o obj, fields []field) obj {
 // values and default.
 func (m *model) property(f field) obj {
 	p := m.typeRef(f.typ)
+	if f.tag.Get("number") == "ok" {
+		// A string key whose value is often a number (a port): the
+		// decoder takes "port: 8080" as "8080", so the schema does too.
+		p = obj{}.set("type", []string{"string", "integer"})
+	}
 	if doc := m.doc(f); doc != "" {
 		p = p.set("description", doc)
 	}
