@@ -14,15 +14,15 @@ import (
 	kuberuntime "github.com/shoal-gw/shoal/internal/runtime/kube"
 )
 
-// kubeSnapshotEvery is how often the leader saves learned state to its
-// ConfigMaps: a leader that dies without a goodbye loses at most this much.
+// kubeSnapshotEvery is how often the leader saves learned state to the
+// history ConfigMap: a leader that dies without a goodbye loses at most this much.
 const kubeSnapshotEvery = 30 * time.Second
 
 // kubeScaling is the Kubernetes side of autoscaling, present when the
 // static config has a kubernetes block: services with a
 // kubernetes.workload scale through the scale subresource, a Lease elects
 // the one gateway that runs the controller, the leader reads the other
-// gateways' signals, and the learned history lives in ConfigMaps.
+// gateways' signals, and the learned history lives in a ConfigMap.
 type kubeScaling struct {
 	clients *client.Clients
 	scaler  *kuberuntime.Scaler

@@ -306,8 +306,12 @@ func TestKubeScalingTwoGateways(t *testing.T) {
 	if after.Status.RestoredFrom == nil || after.Status.RestoredFrom.Before(stopped.Add(-time.Minute)) {
 		t.Fatalf("new leader's restored_from %v: the learned history was not handed over", after.Status.RestoredFrom)
 	}
-	if _, err := cl.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), "shoal-autoscaler-history-api", metav1.GetOptions{}); err != nil {
+	cm, err := cl.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), "shoal-autoscaler-history", metav1.GetOptions{})
+	if err != nil {
 		t.Fatalf("history ConfigMap: %v", err)
+	}
+	if len(cm.BinaryData["api.json.gz"]) == 0 {
+		t.Fatalf("history ConfigMap keys %v, want api.json.gz", cm.BinaryData)
 	}
 
 	// The new leader keeps scaling: 25 in flight → the max, 5.
@@ -329,7 +333,7 @@ func TestKubeScalingTwoGateways(t *testing.T) {
 		t.Fatalf("scale zero to 2: %d %s", code, body)
 	}
 	minR := int32(1)
-	_, err := cl.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(context.Background(), &autoscalingv2.HorizontalPodAutoscaler{
+	_, err = cl.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(context.Background(), &autoscalingv2.HorizontalPodAutoscaler{
 		ObjectMeta: metav1.ObjectMeta{Name: "zero-cpu"},
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "zero"},

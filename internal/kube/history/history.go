@@ -1,14 +1,15 @@
-// Package history keeps the autoscaler's learned state in ConfigMaps, so
+// Package history keeps the autoscaler's learned state in a ConfigMap, so
 // that when the leading gateway goes away the next leader continues from
 // what it had learned (a daily and weekly demand profile takes days to
 // learn, the leadership moves in seconds).
 //
-// Each autoscaled service gets one ConfigMap named after the Lease of the
-// gateway deployment and the service (shoal-autoscaler-history-api),
-// labelled with both, holding the snapshot gzip-compressed under
-// binaryData["snapshot.json.gz"]: a service's profile is a few hundred
-// kilobytes of JSON, and one ConfigMap per service keeps each far below the
-// 1 MiB object limit however many services there are.
+// A gateway deployment has one ConfigMap, named after its Lease
+// (shoal-autoscaler-history), next to the Lease: one name that RBAC can
+// grant by resourceNames. Each autoscaled service is one key of its
+// binaryData, the snapshot gzip-compressed (api.json.gz). A week-old
+// profile is about 85 kB compressed, so one ConfigMap holds about ten
+// services before the 1 MiB object limit; past it Save says so and the
+// other services keep theirs.
 package history
 
 import (
@@ -28,74 +29,81 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// Labels put on every history ConfigMap.
+// Labels put on the history ConfigMap.
 const (
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	LabelLease     = "shoal.dev/lease"
-	LabelService   = "shoal.dev/service"
-	dataKey        = "snapshot.json.gz"
+)
+
+const (
+	keySuffix = ".json.gz"
 	// maxDecoded bounds a decompressed snapshot, against a corrupt or
 	// hostile object.
 	maxDecoded = 64 << 20
+	// maxObject is what the ConfigMap's data may add up to: the API
+	// server's 1 MiB limit less room for metadata.
+	maxObject = 1<<20 - 16<<10
+	// saveRetries bounds the re-reads after a write conflict (the old
+	// leader's last save racing the new leader's first).
+	saveRetries = 5
 )
 
-// Store implements autoscaler.SnapshotStore with ConfigMaps.
+// Store implements autoscaler.SnapshotStore with one ConfigMap.
 type Store struct {
 	client    kubernetes.Interface
 	namespace string
-	prefix    string
+	name      string
 	lease     string
 	timeout   time.Duration
+	// limit is maxObject; tests lower it.
+	limit int
 }
 
-// New returns a store for the gateway deployment whose Lease is
-// namespace/lease.
+// New returns the store of the gateway deployment whose Lease is
+// namespace/lease: ConfigMap namespace/<lease>-history.
 func New(client kubernetes.Interface, namespace, lease string) *Store {
-	return &Store{client: client, namespace: namespace, lease: lease, prefix: lease + "-history-", timeout: 10 * time.Second}
+	return &Store{client: client, namespace: namespace, lease: lease, name: lease + "-history", timeout: 10 * time.Second, limit: maxObject}
 }
 
-// Name is the ConfigMap of a service: prefix + the service name when it is
-// a valid object name, else a readable part and a hash.
-func (s *Store) Name(service string) string {
-	name := s.prefix + service
-	if valid(name) {
-		return name
+// Name is the ConfigMap's name.
+func (s *Store) Name() string { return s.name }
+
+// Key is the binaryData key of a service: its name when ConfigMap keys
+// allow it, else a cleaned name and a hash.
+func Key(service string) string {
+	if validKey(service) && len(service)+len(keySuffix) <= 253 {
+		return service + keySuffix
 	}
 	sum := sha256.Sum256([]byte(service))
-	clean := strings.Trim(strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+	clean := strings.Map(func(r rune) rune {
+		if keyRune(r) {
 			return r
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
 		}
-		return '-'
-	}, service), "-")
-	// Kept to one 63-character label: the hash makes it unique anyway.
-	room := max(63-len(s.prefix)-17, 0)
-	if len(clean) > room {
-		clean = clean[:room]
+		return '_'
+	}, service)
+	if len(clean) > 200 {
+		clean = clean[:200]
 	}
-	return strings.TrimSuffix(s.prefix+clean, "-") + "-" + hex.EncodeToString(sum[:8])
+	return clean + "-" + hex.EncodeToString(sum[:8]) + keySuffix
 }
 
-// Where names the ConfigMap, for logs.
+// Where names the ConfigMap and key, for logs.
 func (s *Store) Where(service string) string {
-	return "configmap " + s.namespace + "/" + s.Name(service)
+	return "configmap " + s.namespace + "/" + s.name + " key " + Key(service)
 }
 
 // Load reads and decompresses the service's snapshot.
 func (s *Store) Load(service string) ([]byte, bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	cm, err := s.client.CoreV1().ConfigMaps(s.namespace).Get(ctx, s.Name(service), metav1.GetOptions{})
+	cm, err := s.client.CoreV1().ConfigMaps(s.namespace).Get(ctx, s.name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("reading %s: %w", s.Where(service), err)
 	}
-	raw, ok := cm.BinaryData[dataKey]
+	raw, ok := cm.BinaryData[Key(service)]
 	if !ok {
 		return nil, false, nil
 	}
@@ -110,72 +118,94 @@ func (s *Store) Load(service string) ([]byte, bool, error) {
 	return data, true, nil
 }
 
-// Save compresses data into the service's ConfigMap, creating it the first
-// time and replacing it after that.
+// Save compresses data into the service's key, creating the ConfigMap the
+// first time. Other keys are kept; a write that lost a race is retried on
+// the fresh object.
 func (s *Store) Save(service string, data []byte) error {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if _, err := zw.Write(data); err != nil {
-		return fmt.Errorf("compressing: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("compressing: %w", err)
+	packed, err := compress(data)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	cms := s.client.CoreV1().ConfigMaps(s.namespace)
-	cm := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      s.Name(service),
-			Namespace: s.namespace,
-			Labels:    map[string]string{LabelManagedBy: "shoal", LabelLease: s.lease, LabelService: labelValue(service)},
-		},
-		BinaryData: map[string][]byte{dataKey: buf.Bytes()},
-	}
-	// Update without a resourceVersion replaces unconditionally: only the
-	// leader writes, and its newest state is the one to keep.
-	_, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "shoal"})
-	if apierrors.IsNotFound(err) {
-		_, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: "shoal"})
-		if apierrors.IsAlreadyExists(err) {
+	key := Key(service)
+	for try := 0; ; try++ {
+		cm, err := cms.Get(ctx, s.name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: s.name, Namespace: s.namespace}}
+		case err != nil:
+			return fmt.Errorf("reading %s: %w", s.Where(service), err)
+		}
+		if cm.BinaryData == nil {
+			cm.BinaryData = map[string][]byte{}
+		}
+		cm.BinaryData[key] = packed
+		if size := dataSize(cm); size > s.limit {
+			return fmt.Errorf("saving %s: the ConfigMap would hold %d bytes, over the %d the API server takes; "+
+				"use kubernetes.history: state_dir, or fewer autoscaled services per gateway deployment", s.Where(service), size, s.limit)
+		}
+		if cm.Labels == nil {
+			cm.Labels = map[string]string{}
+		}
+		cm.Labels[LabelManagedBy], cm.Labels[LabelLease] = "shoal", s.lease
+		if cm.ResourceVersion == "" {
+			_, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: "shoal"})
+		} else {
 			_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "shoal"})
 		}
+		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && try < saveRetries {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", s.Where(service), err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", s.Where(service), err)
-	}
-	return nil
 }
 
-// valid reports whether name is an RFC 1123 subdomain.
-func valid(name string) bool {
-	if name == "" || len(name) > 253 {
+func compress(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, fmt.Errorf("compressing: %w", err)
+	}
+	if _, err := zw.Write(data); err != nil {
+		return nil, fmt.Errorf("compressing: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compressing: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// dataSize is what a ConfigMap's data and binaryData add up to, keys
+// included (binaryData travels base64-encoded, a third larger).
+func dataSize(cm *corev1.ConfigMap) int {
+	n := 0
+	for k, v := range cm.Data {
+		n += len(k) + len(v)
+	}
+	for k, v := range cm.BinaryData {
+		n += len(k) + (len(v)+2)/3*4
+	}
+	return n
+}
+
+// validKey reports whether s is a ConfigMap key: [-._a-zA-Z0-9]+.
+func validKey(s string) bool {
+	if s == "" || s == "." || s == ".." {
 		return false
 	}
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+	for _, r := range s {
+		if !keyRune(r) {
 			return false
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
 		}
 	}
 	return true
 }
 
-// labelValue makes a label value of a service name (at most 63 of
-// [A-Za-z0-9-_.], alphanumeric at both ends).
-func labelValue(service string) string {
-	v := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, service)
-	if len(v) > 63 {
-		v = v[:63]
-	}
-	return strings.Trim(v, "-_.")
+func keyRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 }
