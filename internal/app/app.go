@@ -58,6 +58,7 @@ type App struct {
 	events  eventLog
 	logs    *ring[LogRecord]
 	dash    *dashboard.Handler
+	kroutes kubeRoutes // routes read from Gateway API HTTPRoutes
 
 	kubeDisc kubeDiscovery // EndpointSlice discovery and the Kubernetes client
 
@@ -180,6 +181,9 @@ func (a *App) Start(ctx context.Context) error {
 	a.syncDNS(a.cfg)
 	a.syncKubeRegistry(a.cfg)
 	a.syncHealth(a.cfg)
+	if err := a.startKubeRoutes(a.cfg); err != nil {
+		a.log.Error("Gateway API routes will not be read", "err", err)
+	}
 	if err := watchFile(ctx, a.opts.ConfigPath, 200*time.Millisecond, a.log, func() {
 		_ = a.Reload("file")
 	}); err != nil {
@@ -228,6 +232,10 @@ func (a *App) ApplyConfig(_ context.Context, data []byte) error {
 func (a *App) apply(trigger, name string, data []byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if data == nil {
+		// Gateway API routes changed: the current config again, merged with them.
+		name, data = a.status.Source, a.source
+	}
 	if trigger == "file" && bytes.Equal(data, a.source) {
 		// Editors often write twice; an unchanged file is not a reload.
 		return nil
@@ -253,6 +261,9 @@ func (a *App) apply(trigger, name string, data []byte) error {
 func (a *App) applyLocked(name string, data []byte) error {
 	cfg, err := config.Parse(name, data)
 	if err != nil {
+		return err
+	}
+	if cfg, err = a.withKubeRoutes(name, data, cfg); err != nil {
 		return err
 	}
 	if diff := config.StaticDiff(a.cfg, cfg); len(diff) > 0 {
@@ -331,6 +342,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.stopDNS()
 	a.stopKubeRegistry()
 	a.stopHealth()
+	a.stopKubeRoutes()
 	a.gw.Close()
 	tctx, tcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	errs = append(errs, a.tracer.Shutdown(tctx))

@@ -112,5 +112,6 @@ func (a *App) setTargets(service, source string, ts []upstream.Target) {
 	if err := a.gw.SetSourceTargets(service, source, ts); err != nil {
 		a.log.Error("updating endpoints", "service", service, "source", source, "err", err)
 	}
+	a.noteKubeTargets(service, source, ts)
 	a.syncHealthTargets(service)
 }
