@@ -28,7 +28,7 @@ type kubeRoutes struct {
 	routes   []gatewayapi.Generated
 	services map[string]map[string]any
 	splits   map[string][]gatewayapi.Share
-	existing map[string]string             // "ns/service/port" → the file's service
+	existing map[string]string            // "ns/service/port" → the file's service
 	feeds    map[string][]upstream.Target // EndpointSlice endpoints by service, for splits
 }
 

@@ -40,7 +40,7 @@ func backend(t *testing.T, c *kubetest.Cluster, ns, name string) {
 	ctx := context.Background()
 	_, err := c.Client.CoreV1().Services(ns).Create(ctx, &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(int32(port))}}},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(int32(port))}}},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ routes:
 		seen := map[string]bool{}
 		for range 20 {
 			got := get(base + "/both")
-			seen[strings.Fields(got+" x x")[1]] = true
+			seen[strings.Fields(got + " x x")[1]] = true
 		}
 		if !seen["web"] || !seen["api"] {
 			return fmt.Sprintf("20 requests reached %v, want web and api", seen)
