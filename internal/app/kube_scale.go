@@ -7,7 +7,6 @@ import (
 	"github.com/shoal-gw/shoal/internal/api"
 	"github.com/shoal-gw/shoal/internal/autoscaler"
 	"github.com/shoal-gw/shoal/internal/config"
-	"github.com/shoal-gw/shoal/internal/kube/client"
 	"github.com/shoal-gw/shoal/internal/kube/election"
 	"github.com/shoal-gw/shoal/internal/kube/history"
 	"github.com/shoal-gw/shoal/internal/kube/peers"
@@ -24,7 +23,6 @@ const kubeSnapshotEvery = 30 * time.Second
 // the one gateway that runs the controller, the leader reads the other
 // gateways' signals, and the learned history lives in a ConfigMap.
 type kubeScaling struct {
-	clients *client.Clients
 	scaler  *kuberuntime.Scaler
 	elector *election.Elector
 	finder  *peers.Finder // nil without kubernetes.peers.service
@@ -70,7 +68,7 @@ func (a *App) setupKube(opts *autoscaler.Options) error {
 	if k == nil {
 		return nil
 	}
-	cl, err := client.New(k)
+	cl, err := a.kubeClients(k)
 	if err != nil {
 		return err
 	}
@@ -82,7 +80,7 @@ func (a *App) setupKube(opts *autoscaler.Options) error {
 	if err != nil {
 		return err
 	}
-	ks := &kubeScaling{clients: cl, scaler: sc, history: k.History}
+	ks := &kubeScaling{scaler: sc, history: k.History}
 	opts.Scaler = dispatchScaler{local: opts.Scaler, kube: sc}
 	if k.History == "configmap" {
 		opts.Store = history.New(cl.Kube, k.LeaseNamespace(), k.LeaderElection.Lease)
