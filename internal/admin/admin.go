@@ -49,6 +49,8 @@ type Options struct {
 	// Extra lets later subsystems (registry, autoscaler, logs) add routes
 	// without this package knowing them.
 	Extra func(mux *http.ServeMux)
+	// Traces, when set, serves GET /api/traces and /api/traces/{trace_id}.
+	Traces TraceSource
 }
 
 // Handler returns the admin API.
@@ -74,6 +76,9 @@ func Handler(c Controller, opts Options) http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSONError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})
+	if opts.Traces != nil {
+		mountTraces(mux, opts.Traces)
+	}
 	if opts.Extra != nil {
 		opts.Extra(mux)
 	}

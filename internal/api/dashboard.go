@@ -59,6 +59,18 @@ type DashboardService struct {
 	Timeline  []DashboardPoint   `json:"timeline"`
 	Endpoints []EndpointInfo     `json:"endpoints"`
 	Breakers  []DashboardBreaker `json:"breakers,omitempty"`
+	// Ahead is the autoscaler's newest forecast, which lies ahead of the
+	// timeline (absent when no forecasting policy runs the service).
+	Ahead *DashboardForecast `json:"ahead,omitempty"`
+}
+
+// DashboardForecast is what the autoscaler expects: RPS requests per second
+// at time T, which is when it decided plus its lead (so usually after the
+// snapshot's time). The chart draws it past "now".
+type DashboardForecast struct {
+	Time        time.Time `json:"t"`
+	RPS         float64   `json:"rps"`
+	LeadSeconds float64   `json:"lead_seconds"`
 }
 
 // DashboardSnapshot is GET /api/dashboard/snapshot and every message of the

@@ -51,6 +51,7 @@ type App struct {
 	access  *telemetry.AccessLog
 	rt      *local.Manager
 	tracer  *tracing.Tracer
+	traces  *tracing.Recent
 	reg     registry.Registry
 	watches registryWatches
 	health  healthChecks
@@ -95,7 +96,7 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{opts: opts, cfg: cfg, source: data, events: newEventLog(), logs: newRing[LogRecord](logRingSize)}
-	a.log = slog.New(&teeHandler{Handler: newLogger(opts.LogOutput, cfg.Static.Log).Handler(), ring: a.logs})
+	a.log = newAppLogger(opts.LogOutput, cfg.Static.Log, a.logs)
 	a.metrics = telemetry.NewMetrics()
 	a.metrics.Registry.MustRegister(newStateCollector(a))
 	// The access log always feeds the searchable ring (GET /api/logs); it
@@ -112,15 +113,8 @@ func New(opts Options) (*App, error) {
 		accessOut = w
 	}
 	a.access = telemetry.NewAccessLogTap(accessOut, 8192, func(e telemetry.AccessEntry) { a.logs.add(accessRecord(e)) })
-	if tc := cfg.Static.Tracing; tc.Endpoint != "" {
-		tr, err := tracing.New(context.Background(), tracing.Options{
-			Endpoint: tc.Endpoint, Protocol: tc.Protocol, Insecure: tc.Insecure,
-			SampleRatio: tc.SampleRatio, ServiceName: tc.ServiceName,
-		})
-		if err != nil {
-			return nil, err
-		}
-		a.tracer = tr
+	if err := a.startTracing(cfg.Static.Tracing); err != nil {
+		return nil, err
 	}
 	a.gw = gateway.New(gateway.Options{Metrics: a.metrics, Log: a.log, AccessLog: a.access, Tracer: a.tracer})
 	a.gw.SetTrustedProxies(gateway.StaticServerOptions(&cfg.Static, a.log).TrustedProxies)
@@ -154,7 +148,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.dash = dash
 	adminSrv, err := gateway.Listen([]string{st.Admin.Address}, admin.Handler(a, admin.Options{
 		Token: st.Admin.Token, Gatherer: a.metrics.Registry, Log: a.log,
-		Extra: a.mountAPI,
+		Extra: a.mountAPI, Traces: a.traces,
 	}), gateway.ServerOptions{Log: a.log})
 	if err != nil {
 		_ = a.reg.Close()

@@ -31,12 +31,9 @@ func (a *App) timeline(service string, since time.Time) []api.DashboardPoint {
 	if len(pts) == 0 {
 		return nil
 	}
-	info := api.ServiceInfo{Name: service}
-	for _, s := range a.Services() {
-		if s.Name == service {
-			info = s
-		}
-	}
+	// One service's lookup, not a listing of all: the stream asks for
+	// every service's timeline each second.
+	info, _ := a.serviceInfo(service)
 	scaled := a.scaleTimeline(service, since)
 	out := make([]api.DashboardPoint, len(pts))
 	for i, p := range pts {
@@ -55,6 +52,47 @@ func (a *App) timeline(service string, since time.Time) []api.DashboardPoint {
 		out[i] = dp
 	}
 	return out
+}
+
+// serviceInfo is one service's counts as Services shows them, without
+// listing every service.
+func (a *App) serviceInfo(name string) (api.ServiceInfo, bool) {
+	d, ok := a.gw.Service(name)
+	if !ok {
+		return api.ServiceInfo{Name: name}, false
+	}
+	a.overlay(&d.ServiceInfo)
+	return d.ServiceInfo, true
+}
+
+// Ahead is the autoscaler's newest forecast for the chart's part past "now":
+// the demand it expects one lead after its last decision, in requests per
+// second.
+func (s dashSource) Ahead(service string) (api.DashboardForecast, bool) {
+	c := s.a.scaler
+	if c == nil {
+		return api.DashboardForecast{}, false
+	}
+	st, ok := c.Status(service)
+	if !ok || st.Lead <= 0 || st.LastDecision.Time.IsZero() {
+		return api.DashboardForecast{}, false
+	}
+	rps := st.Forecast
+	if st.Metric != "rps" {
+		// Concurrency units to requests per second by Little's law, on
+		// the newest second with traffic (as the timeline converts).
+		pts := c.Timeline(service, st.LastDecision.Time.Add(-time.Minute))
+		perReq := 0.0
+		for i := len(pts) - 1; i >= 0 && perReq == 0; i-- {
+			if pts[i].InFlight > 0 {
+				perReq = pts[i].Arrivals / pts[i].InFlight
+			}
+		}
+		rps *= perReq
+	}
+	return api.DashboardForecast{
+		Time: st.LastDecision.Time.Add(st.Lead).UTC(), RPS: rps, LeadSeconds: st.Lead.Seconds(),
+	}, true
 }
 
 // Breakers lists a service's circuit breakers for its dashboard card.

@@ -7,7 +7,15 @@ import (
 	"os"
 
 	"github.com/shoal-gw/shoal/internal/config"
+	"github.com/shoal-gw/shoal/internal/telemetry/tracing"
 )
+
+// newAppLogger is Shoal's own log: written to w, kept in ring for GET
+// /api/logs, and carrying trace_id and span_id when a line is logged with a
+// request's context (the *Context methods).
+func newAppLogger(w io.Writer, c config.Log, ring *ring[LogRecord]) *slog.Logger {
+	return slog.New(tracing.LogHandler(&teeHandler{Handler: newLogger(w, c).Handler(), ring: ring}))
+}
 
 func newLogger(w io.Writer, c config.Log) *slog.Logger {
 	var level slog.Level

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"github.com/shoal-gw/shoal/internal/admin"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoal-gw/shoal/internal/admin"
 	"github.com/shoal-gw/shoal/internal/telemetry"
 )
 
@@ -21,7 +21,10 @@ type LogRecord struct {
 	Service  string    `json:"service,omitempty"`
 	Instance string    `json:"instance,omitempty"`
 	TraceID  string    `json:"trace_id,omitempty"`
-	Text     string    `json:"text"`
+	// TraceURL opens the trace in the dashboard's trace view (set with
+	// TraceID; the view says so when the trace was not sampled).
+	TraceURL string `json:"trace_url,omitempty"`
+	Text     string `json:"text"`
 }
 
 // logRingSize bounds the gateway and access records kept for searching,
@@ -143,6 +146,11 @@ func (a *App) logsHandlerAll(w http.ResponseWriter, r *http.Request) {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	if len(out) > limit {
 		out = out[len(out)-limit:]
+	}
+	for i := range out {
+		if out[i].TraceID != "" {
+			out[i].TraceURL = "/#trace=" + out[i].TraceID
+		}
 	}
 	admin.WriteJSON(w, http.StatusOK, out)
 }

@@ -37,6 +37,13 @@ type BreakerSource interface {
 	Breakers(service string) []api.DashboardBreaker
 }
 
+// ForecastSource may also be implemented by a Source whose services are
+// autoscaled by a forecasting policy: the chart draws the newest forecast
+// ahead of "now".
+type ForecastSource interface {
+	Ahead(service string) (api.DashboardForecast, bool)
+}
+
 // Options configure the dashboard.
 type Options struct {
 	// Window is how much history the charts show (default 5 minutes).

@@ -101,6 +101,10 @@ func TestSnapshotWithFake(t *testing.T) {
 		if s.Name == "api" && len(s.Breakers) != 1 {
 			t.Errorf("api breakers = %+v, want one (BreakerSource)", s.Breakers)
 		}
+		// ForecastSource: the forecast lies ahead of the newest point.
+		if s.Ahead == nil || !s.Ahead.Time.After(s.Now.Time) || s.Ahead.RPS <= 0 || s.Ahead.LeadSeconds <= 0 {
+			t.Errorf("%s: ahead = %+v after now %v, want a forecast past it", s.Name, s.Ahead, s.Now.Time)
+		}
 	}
 }
 

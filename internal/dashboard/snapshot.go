@@ -19,6 +19,7 @@ func (h *Handler) snapshot(now time.Time, withEvents bool) api.DashboardSnapshot
 	infos := slices.Clone(h.src.Services())
 	slices.SortFunc(infos, func(a, b api.ServiceInfo) int { return strings.Compare(a.Name, b.Name) })
 	breakers, _ := h.src.(BreakerSource)
+	forecasts, _ := h.src.(ForecastSource)
 
 	snap := api.DashboardSnapshot{
 		Time:          now.UTC(),
@@ -37,6 +38,11 @@ func (h *Handler) snapshot(now time.Time, withEvents bool) api.DashboardSnapshot
 		if breakers != nil {
 			svc.Breakers = breakers.Breakers(info.Name)
 		}
+		if forecasts != nil {
+			if f, ok := forecasts.Ahead(info.Name); ok && finite(f.RPS) {
+				svc.Ahead = &f
+			}
+		}
 		snap.Services = append(snap.Services, svc)
 	}
 	if withEvents {
@@ -52,7 +58,7 @@ func finitePoints(pts []api.DashboardPoint) []api.DashboardPoint {
 	out := make([]api.DashboardPoint, len(pts))
 	for i, p := range pts {
 		for _, f := range []*float64{&p.RPS, &p.P50MS, &p.P99MS, &p.ErrorShare, &p.Capacity, &p.Forecast} {
-			if math.IsNaN(*f) || math.IsInf(*f, 0) {
+			if !finite(*f) {
 				*f = 0
 			}
 		}
@@ -60,6 +66,8 @@ func finitePoints(pts []api.DashboardPoint) []api.DashboardPoint {
 	}
 	return out
 }
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // recentEvents returns the newest MaxEvents events after since, newest first.
 func (h *Handler) recentEvents(since time.Time) []api.DashboardEvent {

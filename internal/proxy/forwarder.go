@@ -115,7 +115,7 @@ func NewReverseProxy(transport http.RoundTripper, log *slog.Logger, opts ...Opti
 				return
 			}
 			if kind != ErrTimeout {
-				log.Debug("upstream request failed", "url", r.URL.String(), "err", err)
+				log.DebugContext(r.Context(), "upstream request failed", "url", r.URL.String(), "err", err)
 			}
 			WriteError(w, kind.Status(), kind.Reason())
 		},

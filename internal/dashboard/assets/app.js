@@ -59,13 +59,16 @@
       draining: count(name, "draining", "draining"),
       desired: count(name, "desired", "desired"),
       forecast: count(name, "forecast", "forecast"),
+      ahead: count(name, "ahead", "ahead"),
     };
     const chart = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     chart.setAttribute("class", "chart");
     chart.setAttribute("role", "img");
     chart.setAttribute("aria-label", name + ": demand, capacity and forecast in requests per second");
+    const total = h("b", { "data-testid": "svc-" + name + "-total", text: "–" });
+    const totalLabel = h("span", { text: " requests in the window" });
     const card = h("article", { class: "card", "data-testid": "svc-" + name },
-      h("div", { class: "card-head" }, h("h2", { text: name }), tags),
+      h("div", { class: "card-head" }, h("h2", { text: name }), tags, h("span", { class: "total" }, total, totalLabel)),
       h("div", { class: "stats" }, s.rps.box, s.p50.box, s.p99.box, s.errors.box),
       h("div", { class: "instances" }, ...Object.values(c).map((x) => x.span)),
       chart,
@@ -73,7 +76,7 @@
         h("span", { class: "l-demand", text: "demand" }),
         h("span", { class: "l-capacity", text: "capacity" }),
         h("span", { class: "l-forecast", text: "forecast" })));
-    return { card, tags, stats: s, counts: c, chart, points: [] };
+    return { card, tags, stats: s, counts: c, chart, total, totalLabel, points: [], ahead: null };
   }
 
   function renderTags(svc, view) {
@@ -98,8 +101,10 @@
       const last = view.points.length ? view.points[view.points.length - 1].ms : -Infinity;
       for (const p of pts) if (p.ms > last) view.points.push(p);
     }
+    // The snapshot's window holds the seconds strictly after its start.
     const cutoff = endMs - state.windowSeconds * 1000;
-    while (view.points.length && view.points[0].ms < cutoff) view.points.shift();
+    while (view.points.length && view.points[0].ms <= cutoff) view.points.shift();
+    view.ahead = svc.ahead ? { ms: Date.parse(svc.ahead.t), rps: svc.ahead.rps, lead: svc.ahead.lead_seconds } : null;
 
     const now = svc.now;
     view.stats.rps.value.textContent = fmt.rate(now.rps);
@@ -112,6 +117,13 @@
     view.counts.draining.b.textContent = fmt.int(svc.instances.draining);
     view.counts.desired.b.textContent = fmt.int(svc.desired);
     view.counts.forecast.b.textContent = fmt.rate(now.forecast) + "/s";
+    // The forecast past "now": shown only while the autoscaler makes one.
+    view.counts.ahead.span.hidden = !view.ahead;
+    view.counts.ahead.b.textContent = view.ahead ? fmt.rate(view.ahead.rps) + "/s in " + fmt.int(Math.round(view.ahead.lead)) + "s" : "–";
+    let total = 0;
+    for (const p of view.points) total += p.rps;
+    view.total.textContent = fmt.int(Math.round(total));
+    view.totalLabel.textContent = " requests in " + Math.round(state.windowSeconds / 60) + " min";
     renderTags(svc, view);
     return view;
   }
@@ -165,7 +177,7 @@
     $("services").replaceChildren(...cards.map((v) => v.card));
     if (cards.length === 0) $("services").append(h("p", { class: "empty", text: "No services configured." }));
     // Charts are drawn after the cards are in the page, so they can be measured.
-    for (const v of cards) window.shoalChart.draw(v.chart, v.points, state.windowSeconds, endMs);
+    for (const v of cards) window.shoalChart.draw(v.chart, v.points, state.windowSeconds, endMs, v.ahead);
     renderEndpoints(snap.services);
     if (full) {
       $("events").replaceChildren();
@@ -201,7 +213,7 @@
     resizeTimer = setTimeout(() => {
       if (!state.last) return;
       const endMs = Date.parse(state.last.time);
-      for (const v of state.services.values()) window.shoalChart.draw(v.chart, v.points, state.windowSeconds, endMs);
+      for (const v of state.services.values()) window.shoalChart.draw(v.chart, v.points, state.windowSeconds, endMs, v.ahead);
     }, 150);
   });
 

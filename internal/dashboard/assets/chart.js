@@ -1,6 +1,8 @@
 // Shoal dashboard chart: demand, capacity and forecast of one service over
 // the window, drawn as SVG in the element's own pixel size (so text and lines
-// are never stretched). Exposes window.shoalChart.draw.
+// are never stretched). When the autoscaler forecasts, the chart runs past
+// "now" to the forecast's time and the dashed forecast line continues
+// there. Exposes window.shoalChart.draw.
 "use strict";
 (function () {
   const NS = "http://www.w3.org/2000/svg";
@@ -41,23 +43,32 @@
   }
 
   // draw replaces the chart's content. points carry ms (epoch milliseconds),
-  // rps, capacity and forecast; endMs is the right edge of the window.
-  function draw(svg, points, windowSeconds, endMs) {
+  // rps, capacity and forecast; endMs is "now", the newest data's edge.
+  // ahead, when set, is the autoscaler's newest forecast {ms, rps}, usually
+  // after endMs: the chart then extends to it (at most a quarter of the
+  // window) and draws the forecast line on into the future.
+  function draw(svg, points, windowSeconds, endMs, ahead) {
     const width = Math.max(120, Math.round(svg.getBoundingClientRect().width));
     const height = Math.max(80, Math.round(svg.getBoundingClientRect().height));
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
     svg.replaceChildren();
 
-    const spanMs = windowSeconds * 1000;
-    const startMs = endMs - spanMs;
+    const pastMs = windowSeconds * 1000;
+    const startMs = endMs - pastMs;
+    const future = ahead && ahead.ms > endMs ? Math.min(ahead.ms - endMs, pastMs / 4) : 0;
+    const spanMs = pastMs + future;
     const innerW = width - PAD.left - PAD.right;
     const innerH = height - PAD.top - PAD.bottom;
     let top = 0;
     for (const p of points) top = Math.max(top, p.rps, p.capacity, p.forecast);
+    if (future) top = Math.max(top, ahead.rps);
     const yMax = niceMax(top * 1.1);
-    const x = (ms) => PAD.left + ((ms - startMs) / spanMs) * innerW;
+    const x = (ms) => PAD.left + ((Math.min(ms, endMs + future) - startMs) / spanMs) * innerW;
     const y = (v) => PAD.top + innerH - (Math.min(v, yMax) / yMax) * innerH;
 
+    if (future) {
+      el("rect", { class: "future", x: x(endMs).toFixed(1), y: PAD.top, width: (x(endMs + future) - x(endMs)).toFixed(1), height: innerH }, svg);
+    }
     // Grid and y labels: four bands.
     for (let i = 0; i <= 4; i++) {
       const v = (yMax * i) / 4;
@@ -66,11 +77,17 @@
       const t = el("text", { x: PAD.left - 5, y: Number(gy) + 3, "text-anchor": "end" }, svg);
       t.textContent = fmtTick(v);
     }
-    // x labels: minutes before now.
+    // x labels: minutes before now, and the forecast's lead after it.
     const stepS = windowSeconds > 600 ? 300 : 60;
     for (let s = 0; s <= windowSeconds; s += stepS) {
-      const t = el("text", { x: x(endMs - s * 1000), y: height - 4, "text-anchor": s === 0 ? "end" : "middle" }, svg);
+      const anchor = s === 0 ? (future ? "middle" : "end") : "middle";
+      const t = el("text", { x: x(endMs - s * 1000), y: height - 4, "text-anchor": anchor }, svg);
       t.textContent = s === 0 ? "now" : "−" + Math.round(s / 60) + "m";
+    }
+    if (future) {
+      el("line", { class: "now", x1: x(endMs).toFixed(1), x2: x(endMs).toFixed(1), y1: PAD.top, y2: PAD.top + innerH }, svg);
+      const t = el("text", { x: width - PAD.right, y: height - 4, "text-anchor": "end" }, svg);
+      t.textContent = "+" + Math.round(future / 1000) + "s";
     }
     const visible = points.filter((p) => p.ms >= startMs);
     if (visible.length === 0) return;
@@ -86,6 +103,15 @@
     // The forecast goes on top: it often runs right along the demand.
     if (visible.some((p) => p.forecast > 0)) {
       el("path", { class: "forecast", d: path(visible, x, y, "forecast", false) }, svg);
+    }
+    if (future) {
+      // From the newest second (its forecast, or its demand when none was
+      // made for it) to the forecast one lead ahead.
+      const last = visible[visible.length - 1];
+      const from = last.forecast > 0 ? last.forecast : last.rps;
+      const d = "M" + x(last.ms).toFixed(1) + " " + y(from).toFixed(1) + "L" + x(ahead.ms).toFixed(1) + " " + y(ahead.rps).toFixed(1);
+      el("path", { class: "forecast ahead", d }, svg);
+      el("circle", { class: "forecast-dot", cx: x(ahead.ms).toFixed(1), cy: y(ahead.rps).toFixed(1), r: 2.5 }, svg);
     }
   }
 

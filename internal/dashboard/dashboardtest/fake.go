@@ -234,3 +234,14 @@ func (f *Fake) Breakers(service string) []api.DashboardBreaker {
 	}
 	return []api.DashboardBreaker{{Name: "comments", State: state}}
 }
+
+// Ahead implements dashboard.ForecastSource: the smooth wave lead seconds
+// after the newest complete second, as the fake scaler predicts it.
+func (f *Fake) Ahead(service string) (api.DashboardForecast, bool) {
+	p, ok := f.profile(service)
+	if !ok {
+		return api.DashboardForecast{}, false
+	}
+	sec := f.lastComplete() + lead
+	return api.DashboardForecast{Time: time.Unix(sec, 0).UTC(), RPS: round(p.forecast(sec), 2), LeadSeconds: lead}, true
+}

@@ -124,7 +124,7 @@ func (o *Options) decide(ctx context.Context, key string) (Decision, error) {
 	// The bare sentinel means the store is in back-off after a failure that
 	// was already logged; only new failures are worth a line.
 	if err != ErrUnavailable { //nolint:errorlint // identity is the point
-		o.Log.Warn("rate limit store failed", "policy", o.Policy, "fail_open", o.FailOpen, "error", err)
+		o.Log.WarnContext(ctx, "rate limit store failed", "policy", o.Policy, "fail_open", o.FailOpen, "error", err)
 	}
 	if !o.FailOpen {
 		return Decision{}, err

@@ -1,14 +1,15 @@
 // Package tracing gives the gateway OpenTelemetry traces: a server span per
 // request (continuing a W3C traceparent when the client sent one) and a
-// client span per upstream attempt, exported over OTLP. A nil *Tracer is
-// valid and does nothing, so the request path pays nothing when tracing is
-// off.
+// client span per upstream attempt, exported over OTLP and/or kept in
+// memory for the admin API's trace view (Recent). A nil *Tracer is valid and
+// does nothing, so the request path pays nothing when tracing is off.
 package tracing
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -24,7 +25,8 @@ import (
 
 // Options configure the exporter and sampling.
 type Options struct {
-	// Endpoint is the OTLP receiver, host:port.
+	// Endpoint is the OTLP receiver, host:port. Empty: nothing is
+	// exported (spans may still go to Recent).
 	Endpoint string
 	// Protocol is "grpc" (default, port 4317) or "http" (4318).
 	Protocol string
@@ -35,6 +37,8 @@ type Options struct {
 	SampleRatio float64
 	// ServiceName is the resource's service.name.
 	ServiceName string
+	// Recent, when set, also receives every sampled span (the trace view).
+	Recent *Recent
 }
 
 // Tracer starts spans and owns the exporter.
@@ -44,9 +48,36 @@ type Tracer struct {
 	prop propagation.TextMapPropagator
 }
 
-// New starts a tracer provider exporting to opts.Endpoint. It does not
-// block on the collector: export errors surface in Shutdown and the logs.
+// New starts a tracer provider exporting to opts.Endpoint when set and
+// keeping spans in opts.Recent when set. It does not block on the collector: export errors surface in Shutdown and the logs.
 func New(ctx context.Context, opts Options) (*Tracer, error) {
+	var procs []sdktrace.TracerProviderOption
+	if opts.Endpoint != "" {
+		exp, err := newExporter(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		procs = append(procs, sdktrace.WithBatcher(exp))
+	}
+	if opts.Recent != nil {
+		procs = append(procs, sdktrace.WithSpanProcessor(opts.Recent))
+	}
+	name := opts.ServiceName
+	if name == "" {
+		name = "shoal"
+	}
+	tp := sdktrace.NewTracerProvider(append(procs,
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(opts.SampleRatio))),
+		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(name))),
+	)...)
+	return &Tracer{
+		tp:   tp,
+		tr:   tp.Tracer("github.com/shoal-gw/shoal"),
+		prop: propagation.TraceContext{},
+	}, nil
+}
+
+func newExporter(ctx context.Context, opts Options) (sdktrace.SpanExporter, error) {
 	var exp sdktrace.SpanExporter
 	var err error
 	switch opts.Protocol {
@@ -68,20 +99,7 @@ func New(ctx context.Context, opts Options) (*Tracer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tracing: starting the OTLP exporter: %w", err)
 	}
-	name := opts.ServiceName
-	if name == "" {
-		name = "shoal"
-	}
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(opts.SampleRatio))),
-		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(name))),
-	)
-	return &Tracer{
-		tp:   tp,
-		tr:   tp.Tracer("github.com/shoal-gw/shoal"),
-		prop: propagation.TraceContext{},
-	}, nil
+	return exp, nil
 }
 
 // Shutdown flushes pending spans and stops the exporter.
@@ -153,6 +171,7 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		trace.WithAttributes(
 			semconv.HTTPRequestMethodKey.String(req.Method),
 			semconv.ServerAddress(req.URL.Hostname()),
+			semconv.ServerPort(port(req.URL)),
 			attribute.String("url.full", req.URL.Redacted()),
 		))
 	// RoundTrippers must not modify the request: send a shallow copy with
@@ -172,6 +191,17 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	span.End()
 	return resp, nil
+}
+
+// port is the URL's port, or the scheme's default one.
+func port(u *url.URL) int {
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
 }
 
 func protoVersion(r *http.Request) string {

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-gw/shoal/internal/telemetry/tracing"
+)
+
+// A request whose upstream refuses the connection: its access record, the
+// gateway's debug line about the failure and its kept trace share one
+// trace id, found through /api/logs?trace_id= and /api/traces/{id}.
+func TestTraceLinksLogLinesAndTraceView(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there any more: connect refused
+
+	path := filepath.Join(t.TempDir(), "shoal.yaml")
+	writeConfig(t, path, dead, "log: {level: debug}\ntracing: {sample_ratio: 1}\n")
+	a := startApp(t, path)
+	front, admin := "http://"+a.PublicAddrs()[0], "http://"+a.AdminAddr()
+	if code, _ := get(t, front+"/broken"); code != http.StatusBadGateway {
+		t.Fatalf("request to a dead upstream: %d, want 502", code)
+	}
+
+	var list []tracing.Summary
+	decode(t, admin+"/api/traces?status=error", &list)
+	if len(list) != 1 || list[0].Path != "/broken" || list[0].Status != 502 || list[0].Service != "s" {
+		t.Fatalf("failed traces: %+v", list)
+	}
+	id := list[0].TraceID
+	var tr tracing.Trace
+	decode(t, admin+"/api/traces/"+id, &tr)
+	if tr.Attempts != 1 || len(tr.SpanList) != 2 || tr.SpanList[1].Kind != "client" || tr.SpanList[1].Status != "error" {
+		t.Errorf("trace %s: %+v", id, tr)
+	}
+
+	// The access record is written by a background goroutine: poll.
+	var recs []LogRecord
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		decode(t, admin+"/api/logs?trace_id="+id, &recs)
+		if len(recs) >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sources := map[string]string{}
+	for _, r := range recs {
+		sources[r.Source] = r.Text
+	}
+	if len(recs) != 2 || sources["access"] == "" || sources["gateway"] == "" {
+		t.Fatalf("records with trace id %s: %+v; want the access line and the gateway's upstream failure", id, recs)
+	}
+	if !strings.Contains(sources["gateway"], "upstream request failed") {
+		t.Errorf("gateway record: %q", sources["gateway"])
+	}
+	for _, r := range recs {
+		if r.TraceURL != "/#trace="+id {
+			t.Errorf("%s record links to %q", r.Source, r.TraceURL)
+		}
+	}
+}
+
+func decode(t *testing.T, url string, v any) {
+	t.Helper()
+	code, body := get(t, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, code, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+}
