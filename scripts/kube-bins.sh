@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver and kube-controller-manager for the Kubernetes-mode
-# tests (internal/kube/kubetest starts them on 127.0.0.1).
+# Builds etcd, kube-apiserver, kube-controller-manager and kwok for the
+# Kubernetes-mode tests (internal/kube/kubetest starts them on 127.0.0.1).
 #
 # Kubernetes is not meant to be consumed as a module: its go.mod replaces every k8s.io/*
 # staging module with ./staging/src/..., which the module proxy does not ship. So the
@@ -9,14 +9,17 @@
 # published tag (v0.X.Y for Kubernetes v1.X.Y), read from Kubernetes' own go.mod.
 # etcd is built from the same module graph, so it is the etcd version that this
 # Kubernetes release itself depends on (go.etcd.io/etcd/server/v3 has a main package).
+# kwok (fake nodes and pods: it plays the kubelet) is a plain `go install` of a
+# pinned version, outside the scratch module.
 #
 # The binaries go to a cache directory keyed by version, so a second run is instant:
-#   ${SHOAL_CACHE:-$HOME/.cache/shoal}/kube/$KUBE_VERSION/{etcd,kube-apiserver,kube-controller-manager}
+#   ${SHOAL_CACHE:-$HOME/.cache/shoal}/kube/$KUBE_VERSION/{etcd,kube-apiserver,kube-controller-manager,kwok}
 # Prints that directory on its last line. kubetest looks there (or in $SHOAL_KUBE_BIN).
 set -euo pipefail
 
 KUBE_VERSION=${KUBE_VERSION:-v1.35.4}
 STAGING_VERSION="v0.${KUBE_VERSION#v1.}"
+KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 CACHE=${SHOAL_CACHE:-$HOME/.cache/shoal}
 OUT="$CACHE/kube/$KUBE_VERSION"
 # name and main package of each binary.
@@ -24,6 +27,7 @@ BINARIES=(
   "kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver"
   "kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager"
   "etcd go.etcd.io/etcd/server/v3"
+  "kwok sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 )
 
 log() { printf 'kube-bins: %s\n' "$*" >&2; }
@@ -97,6 +101,11 @@ log "resolving modules in $WORK (${#staging[@]} staging modules at $STAGING_VERS
 
 for entry in "${missing[@]}"; do
   read -r name pkg <<<"$entry"
+  if [[ "$pkg" == *@* ]]; then
+    log "installing $pkg"
+    (cd "$WORK" && GOFLAGS='' GOBIN="$OUT" go install "$pkg") || die "go install $pkg failed"
+    continue
+  fi
   log "building $name for $KUBE_VERSION (minutes on 2 cores)"
   # -trimpath and no DWARF keep the binaries small; the version stamp lets
   # `kube-apiserver --version` answer with the real version.

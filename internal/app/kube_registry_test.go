@@ -20,7 +20,9 @@ import (
 // kubeCP is the control plane the app's Kubernetes tests share (started
 // by the first test that asks): one per test binary, since it takes
 // seconds to start; tests keep apart with their own namespaces.
-var kubeCP = kubetest.NewShared(kubetest.WithControllerManager())
+// kwok and the controller-manager are there for tests that need pods and
+// ready replicas; discovery tests write their slices themselves.
+var kubeCP = kubetest.NewShared(kubetest.WithKwok())
 
 func TestMain(m *testing.M) { kubetest.Main(m, kubeCP) }
 

@@ -13,7 +13,7 @@ import (
 const KubeVersion = "v1.35.4"
 
 // BinDir returns the directory holding the control plane binaries that
-// scripts/kube-bins.sh builds (etcd, kube-apiserver, kube-controller-manager):
+// scripts/kube-bins.sh builds (etcd, kube-apiserver, kube-controller-manager, kwok):
 // $SHOAL_KUBE_BIN when set, else ${SHOAL_CACHE:-$HOME/.cache/shoal}/kube/KubeVersion.
 // It checks that the named binaries are there; the error names the script to run.
 func BinDir(names ...string) (string, error) {

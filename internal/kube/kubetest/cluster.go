@@ -66,6 +66,9 @@ func start(opts ...Option) (*Cluster, error) {
 	if o.controllerManager {
 		names = append(names, "kube-controller-manager")
 	}
+	if o.kwok {
+		names = append(names, "kwok")
+	}
 	bins, err := BinDir(names...)
 	if err != nil {
 		return nil, err
@@ -108,6 +111,11 @@ func startOnce(bins string, o *options) (c *Cluster, err error) {
 	}
 	if o.controllerManager {
 		if err := c.startControllerManager(bins, o, keys); err != nil {
+			return nil, err
+		}
+	}
+	if o.kwok {
+		if err := c.startKwok(bins); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,6 @@
 // Package kubetest runs a real Kubernetes control plane on 127.0.0.1 for
-// tests: etcd, kube-apiserver and, on request, kube-controller-manager,
-// each a separate process built by scripts/kube-bins.sh (Kubernetes
+// tests: etcd, kube-apiserver and, on request, kube-controller-manager and
+// kwok (fake node and pods), each a separate process built by scripts/kube-bins.sh (Kubernetes
 // KubeVersion, cached under ${SHOAL_CACHE:-$HOME/.cache/shoal}/kube/).
 // There is no fake clientset anywhere: tests talk to the same API server
 // a cluster runs.
@@ -20,6 +20,10 @@
 //	}
 //
 // Start(t) runs a private control plane for one test instead.
+//
+// The API server refuses endpoint addresses in 127.0.0.0/8; Cluster.Store
+// writes such EndpointSlices straight into etcd, so a gateway under test
+// can route to servers on 127.0.0.1 while reading slices through the API.
 //
 // Missing binaries fail the test with a message naming scripts/kube-bins.sh;
 // they never skip it. The processes are stopped by PID when the test (or,

@@ -11,17 +11,20 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 )
 
-var kube = NewShared(WithControllerManager())
+var kube = NewShared(WithKwok())
 
 func TestMain(m *testing.M) { Main(m, kube) }
 
 // TestControlPlane checks what the other packages rely on: the kubeconfig
-// file works, namespaces are fresh per test, the scale subresource answers
-// and the controller-manager turns a Deployment into a ReplicaSet and Pods.
+// file works, namespaces are fresh per test, the scale subresource answers,
+// the controller-manager turns a Deployment into a ReplicaSet and Pods,
+// kwok makes those Ready with pod IPs, and the endpointslice controller
+// lists them for a Service.
 func TestControlPlane(t *testing.T) {
 	c := kube.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -48,7 +51,10 @@ func TestControlPlane(t *testing.T) {
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.invalid/web"}}},
+				Spec: corev1.PodSpec{
+					NodeName:   KwokNode,
+					Containers: []corev1.Container{{Name: "web", Image: "example.invalid/web", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}}},
+				},
 			},
 		},
 	}, metav1.CreateOptions{})
@@ -85,6 +91,52 @@ func TestControlPlane(t *testing.T) {
 	rs, err := c.Client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
 	if err != nil || len(rs.Items) != 1 {
 		t.Fatalf("replicasets: %v, %v", rs, err)
+	}
+	for {
+		d, err := c.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status.ReadyReplicas == 3 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("kwok made %d of 3 replicas ready", d.Status.ReadyReplicas)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	_, err = c.Client.CoreV1().Services(ns).Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.ServiceSpec{
+			Selector: labels,
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		list, err := c.Client.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready := 0
+		for _, s := range list.Items {
+			for _, ep := range s.Endpoints {
+				if ep.Conditions.Ready != nil && *ep.Conditions.Ready && strings.HasPrefix(ep.Addresses[0], "10.244.") {
+					ready++
+				}
+			}
+		}
+		if ready == 3 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the endpointslice controller lists %d of 3 ready pods: %+v", ready, list.Items)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ type Option func(*options)
 
 type options struct {
 	controllerManager bool
+	kwok              bool
 	controllers       string
 	apiserverFlags    []string
 }

@@ -3,18 +3,24 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/shoal-gw/shoal/internal/kube/kubetest"
 	"github.com/shoal-gw/shoal/internal/registry"
 )
 
-var kube = kubetest.NewShared()
+// kwok runs the pods of TestControllerMadeSlices; the other tests write
+// their slices themselves.
+var kube = kubetest.NewShared(kubetest.WithKwok())
 
 func TestMain(m *testing.M) { kubetest.Main(m, kube) }
 
@@ -286,4 +292,68 @@ func TestClassify(t *testing.T) {
 			t.Errorf("classify(%+v) = %d, want %d", tc.c, got, tc.want)
 		}
 	}
+}
+
+// TestControllerMadeSlices: the slices the endpointslice controller makes
+// for a Deployment's pods (run by kwok) are discovered with pod and node,
+// and follow a scale-in.
+func TestControllerMadeSlices(t *testing.T) {
+	c := kube.Cluster(t)
+	ns := c.Namespace(t)
+	ctx := t.Context()
+	labels := map[string]string{"app": "shop"}
+	_, err := c.Client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr(int32(3)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{NodeName: kubetest.KwokNode, Containers: []corev1.Container{{
+					Name: "shop", Image: "example.invalid/shop",
+					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "metrics", ContainerPort: 9090}},
+				}}},
+			},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Client.CoreV1().Services(ns).Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop"},
+		Spec: corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{
+			{Name: "web", Port: 80, TargetPort: intstr.FromString("http")},
+			{Name: "metrics", Port: 9090, TargetPort: intstr.FromString("metrics")},
+		}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRegistry(t)
+	if err := r.SetServices(map[string]Source{"shop": {Namespace: ns, Service: "shop", PortName: "web"}}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := r.Watch(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := next(t, ch, "three pods", func(s []registry.Instance) bool { return len(s) == 3 })
+	for _, in := range set {
+		if _, port, _ := net.SplitHostPort(in.Address); port != "8080" || in.Metadata[MetaPod] == "" || in.Metadata[MetaNode] != kubetest.KwokNode {
+			t.Errorf("instance %s: metadata %v", in.Address, in.Metadata)
+		}
+	}
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		sc, err := c.Client.AppsV1().Deployments(ns).GetScale(ctx, "shop", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		sc.Spec.Replicas = 1
+		_, err = c.Client.AppsV1().Deployments(ns).UpdateScale(ctx, "shop", sc, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, ch, "scaled in to one", func(s []registry.Instance) bool { return len(s) == 1 })
 }
