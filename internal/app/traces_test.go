@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/telemetry/tracing"
 )
 
@@ -78,5 +80,28 @@ func decode(t *testing.T, url string, v any) {
 	}
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+}
+
+// The tracing example of docs/observability.md is a valid config.
+func TestObservabilityDocExample(t *testing.T) {
+	data, err := os.ReadFile("../../docs/observability.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	start := strings.Index(doc, "```yaml\ntracing:")
+	if start < 0 {
+		t.Fatal("docs/observability.md has no tracing example")
+	}
+	block := doc[start+len("```yaml\n"):]
+	block = block[:strings.Index(block, "```")]
+	cfg := "listen: [127.0.0.1:8080]\nservices:\n  web: {endpoints: [http://127.0.0.1:9001]}\nroutes:\n  - {service: web}\n" + block
+	c, err := config.Parse("observability.md", []byte(cfg))
+	if err != nil {
+		t.Fatalf("the example is refused: %v\n%s", err, block)
+	}
+	if tr := c.Static.Tracing; tr.SampleRatio != 0.1 || tr.Endpoint != "127.0.0.1:4317" || tr.Protocol != "grpc" {
+		t.Errorf("the example reads as %+v", tr)
 	}
 }
