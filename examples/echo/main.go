@@ -4,6 +4,7 @@
 //
 //	echo -addr 127.0.0.1:9001 -name web-1
 //	PORT=9001 echo            (the local runtime passes the port this way)
+//	echo -startup-delay 3s    (listens only after 3 s: a slow cold start)
 //
 // Query parameters shape the answer, for experiments: ?delay=200ms waits,
 // ?status=503 answers with that status, ?bytes=1024 pads the body.
@@ -28,6 +29,7 @@ import (
 func main() {
 	addr := flag.String("addr", "", "listen address (default 127.0.0.1:$PORT, or 127.0.0.1:9001)")
 	name := flag.String("name", "", "instance name shown in answers (default: the address)")
+	startup := flag.Duration("startup-delay", 0, "wait this long before listening, like a service that loads for a while")
 	flag.Parse()
 	if *addr == "" {
 		port := os.Getenv("PORT")
@@ -44,6 +46,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *startup > 0 {
+		select {
+		case <-time.After(*startup):
+		case <-ctx.Done():
+			return
+		}
+	}
 	go func() {
 		<-ctx.Done()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
