@@ -36,6 +36,9 @@ type DemoResult struct {
 	Report demo.Report `json:"report"`
 	// Peaks is the most ready instances each service had in each phase.
 	Peaks map[string]map[string]int `json:"peaks"`
+	// Lows is the fewest ready instances each service had in each phase
+	// (0: it was scaled to zero at some point of the phase).
+	Lows map[string]map[string]int `json:"lows"`
 	// FallbackPages counts storefront pages rendered without comments.
 	FallbackPages int64 `json:"fallback_pages"`
 }
@@ -77,7 +80,8 @@ func RunDemo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 	if err := os.WriteFile(path, demoConfig(o), 0o644); err != nil {
 		return DemoResult{}, fmt.Errorf("writing the demo config: %w", err)
 	}
-	a, err := New(Options{ConfigPath: path, LogOutput: o.Log, AccessOutput: io.Discard})
+	// The day is compressed, so are the policies' windows and delays.
+	a, err := New(Options{ConfigPath: path, LogOutput: o.Log, AccessOutput: io.Discard, TimeScale: demo.TimeScale(o.Duration)})
 	if err != nil {
 		return DemoResult{}, err
 	}
@@ -97,7 +101,7 @@ func RunDemo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 	}
 
 	var mu sync.Mutex
-	peaks := map[string]map[string]int{}
+	peaks, lows := map[string]map[string]int{}, map[string]map[string]int{}
 	res := DemoResult{}
 	rep, err := demo.Run(ctx, demo.Options{
 		GatewayURL: "http://" + o.Listen,
@@ -112,6 +116,12 @@ func RunDemo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 				if s.Instances.Ready > peaks[s.Name][t.Phase] {
 					peaks[s.Name][t.Phase] = s.Instances.Ready
 				}
+				if lows[s.Name] == nil {
+					lows[s.Name] = map[string]int{}
+				}
+				if low, seen := lows[s.Name][t.Phase]; !seen || s.Instances.Ready < low {
+					lows[s.Name][t.Phase] = s.Instances.Ready
+				}
 			}
 			mu.Unlock()
 			if o.Live {
@@ -122,7 +132,7 @@ func RunDemo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 	if o.Live {
 		fmt.Fprintln(o.Out)
 	}
-	res.Report, res.Peaks = rep, peaks
+	res.Report, res.Peaks, res.Lows = rep, peaks, lows
 	res.FallbackPages = int64(rep.Total.CommentsOmitted)
 	return res, err
 }
