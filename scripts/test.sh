@@ -52,6 +52,9 @@ echo "ok"
 section "go test -race"
 go test -race -count=1 -timeout "$TEST_TIMEOUT" ./... || fail "go test -race ./..."
 
+section "trace replay: live gateway vs simulator (policy ranking, about 3 minutes)"
+SHOAL_TRACE_REPLAY=1 go test -count=1 -timeout 10m -run TestLiveGatewayRanksPoliciesLikeTheSimulator ./test/e2e || fail "trace replay (docs/autoscaling.md, Live gateway vs simulator)"
+
 section "cache-tests (RFC 9111 conformance, baseline in test/cachetests)"
 (cd test/cachetests && { [ -d node_modules/http-cache-tests ] || npm ci --no-audit --no-fund; } && go test -count=1 -tags cachetests .) ||
   fail "cache-tests: a test that passed in test/cachetests/baseline.json now fails"
