@@ -171,7 +171,8 @@ func TestDockerfile(t *testing.T) {
 	t.Run("shoal validate", func(t *testing.T) {
 		plain := configMapShoalYAML(t, readDocs(t, filepath.Join(root, "deploy/kubernetes/configmap.yaml")))
 		chart := configMapShoalYAML(t, helmTemplate(t))
-		for name, data := range map[string][]byte{"deploy-kubernetes.yaml": plain, "helm.yaml": chart} {
+		withGateway := configMapShoalYAML(t, helmTemplate(t, "--set", "kubernetes.gatewayAPI.gateway=shoal"))
+		for name, data := range map[string][]byte{"deploy-kubernetes.yaml": plain, "helm.yaml": chart, "helm-gateway-api.yaml": withGateway} {
 			path := filepath.Join(t.TempDir(), name)
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
