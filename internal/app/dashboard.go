@@ -74,7 +74,9 @@ func (s dashSource) Ahead(service string) (api.DashboardForecast, bool) {
 		return api.DashboardForecast{}, false
 	}
 	st, ok := c.Status(service)
-	if !ok || st.Lead <= 0 || st.LastDecision.Time.IsZero() {
+	// No lead, no decision yet or no forecast in it (a forecaster still
+	// learning says 0): nothing to draw.
+	if !ok || st.Lead <= 0 || st.LastDecision.Time.IsZero() || st.Forecast <= 0 {
 		return api.DashboardForecast{}, false
 	}
 	rps := st.Forecast
