@@ -118,21 +118,34 @@ func (t *Tracer) StartServer(r *http.Request, route string) (*http.Request, trac
 		return r, nil
 	}
 	ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	ctx, span := t.tr.Start(ctx, r.Method+" "+route,
-		trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(
+	// The ratio sampler does not read attributes, so they are built only
+	// for spans that record: most requests are not sampled and should not
+	// pay for them.
+	ctx, span := t.tr.Start(ctx, r.Method+" "+route, serverKind)
+	if span.IsRecording() {
+		span.SetAttributes(
 			semconv.HTTPRequestMethodKey.String(r.Method),
 			semconv.HTTPRoute(route),
 			semconv.URLPath(r.URL.Path),
 			semconv.ServerAddress(r.Host),
 			attribute.String("network.protocol.version", protoVersion(r)),
-		))
+		)
+	}
 	return r.WithContext(ctx), span
 }
+
+var (
+	serverKind = trace.WithSpanKind(trace.SpanKindServer)
+	clientKind = trace.WithSpanKind(trace.SpanKindClient)
+)
 
 // EndServer records the answer's status and ends the span.
 func EndServer(span trace.Span, status int, service string) {
 	if span == nil {
+		return
+	}
+	if !span.IsRecording() {
+		span.End()
 		return
 	}
 	span.SetAttributes(semconv.HTTPResponseStatusCode(status), attribute.String("shoal.service", service))
@@ -166,19 +179,25 @@ type transport struct {
 }
 
 func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, span := tr.t.tr.Start(req.Context(), req.Method,
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
+	ctx, span := tr.t.tr.Start(req.Context(), req.Method, clientKind)
+	if span.IsRecording() {
+		span.SetAttributes(
 			semconv.HTTPRequestMethodKey.String(req.Method),
 			semconv.ServerAddress(req.URL.Hostname()),
 			semconv.ServerPort(port(req.URL)),
 			attribute.String("url.full", req.URL.Redacted()),
-		))
+		)
+	}
 	// RoundTrippers must not modify the request: send a shallow copy with
 	// its own header map carrying traceparent.
-	out := req.Clone(ctx)
+	out := req.WithContext(ctx)
+	out.Header = req.Header.Clone()
 	tr.t.prop.Inject(ctx, propagation.HeaderCarrier(out.Header))
 	resp, err := tr.next.RoundTrip(out)
+	if !span.IsRecording() {
+		span.End()
+		return resp, err
+	}
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
