@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shoal-gw/shoal/internal/admin"
 	"github.com/shoal-gw/shoal/internal/api"
+	"github.com/shoal-gw/shoal/internal/autoscale"
 	"github.com/shoal-gw/shoal/internal/kube/peers"
 	kuberuntime "github.com/shoal-gw/shoal/internal/runtime/kube"
 )
@@ -92,8 +94,22 @@ func (a *App) mountKubeAPI(mux *http.ServeMux) {
 			admin.WriteJSONError(w, http.StatusNotFound, "signals are read by peers only in Kubernetes mode (kubernetes: block)")
 			return
 		}
-		peers.Handler(ks.elector.Identity(), signalSource{a}, nil).ServeHTTP(w, r)
+		peers.Handler(ks.elector.Identity(), autoscaledSignals{a}, nil).ServeHTTP(w, r)
 	})
+}
+
+// autoscaledSignals drains only the services this gateway autoscales, so
+// a drain request naming anything else creates no recorder.
+type autoscaledSignals struct{ a *App }
+
+func (s autoscaledSignals) Drain(service string, now time.Time) []autoscale.Sample {
+	if s.a.scaler == nil {
+		return nil
+	}
+	if _, ok := s.a.scaler.Status(service); !ok {
+		return nil
+	}
+	return signalSource(s).Drain(service, now)
 }
 
 // AutoscalerInfo is the body of GET /api/autoscaler.
