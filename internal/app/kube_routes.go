@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 
@@ -46,41 +47,65 @@ func (a *App) startKubeRoutes(cfg *config.Config) error {
 	a.kroutes.mu.Lock()
 	a.kroutes.existing = existingKubeServices(cfg)
 	a.kroutes.mu.Unlock()
-	a.kroutes.src = gatewayapi.Start(gatewayapi.Options{
+	src := gatewayapi.Start(gatewayapi.Options{
 		Dynamic: c.Dynamic, Kube: c.Kube,
 		Namespace: k.GatewayNamespace(), Gateway: k.GatewayAPI.Gateway,
 		Target: kubeRouteTarget{a}, Log: a.log,
 	})
+	a.kroutes.mu.Lock()
+	a.kroutes.src = src
+	a.kroutes.mu.Unlock()
 	return nil
 }
 
 func (a *App) stopKubeRoutes() {
-	if a.kroutes.src != nil {
-		a.kroutes.src.Close()
+	a.kroutes.mu.Lock()
+	src := a.kroutes.src
+	a.kroutes.src = nil
+	a.kroutes.mu.Unlock()
+	// Outside the lock: Close waits for a sync in progress, which takes it.
+	if src != nil {
+		src.Close()
 	}
 }
 
 // withKubeRoutes returns the config to apply for a file that parsed as
 // file: itself when there are no Gateway API routes, else the file merged
 // with them. The file is parsed alone first, so its own errors keep their
-// lines.
+// lines. The file is the primary source: when it no longer fits with the
+// routes (a new service name clashes, say), it is applied alone and the
+// routes are checked again against it, each on its own.
 func (a *App) withKubeRoutes(name string, data []byte, file *config.Config) (*config.Config, error) {
 	k := &a.kroutes
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.existing = existingKubeServices(file)
+	existing := existingKubeServices(file)
+	if !maps.Equal(existing, k.existing) {
+		// Routes may now reuse (or lose) a service of the file.
+		k.existing = existing
+		k.resync()
+	}
 	if len(k.routes) == 0 && len(k.services) == 0 {
 		return file, nil
 	}
 	merged, err := gatewayapi.Merge(data, k.routes, k.services)
-	if err != nil {
-		return nil, fmt.Errorf("adding the Gateway API routes: %w", err)
+	if err == nil {
+		var cfg *config.Config
+		if cfg, err = config.Parse(name+" with Gateway API routes", merged); err == nil {
+			return cfg, nil
+		}
 	}
-	cfg, err := config.Parse(name+" with Gateway API routes", merged)
-	if err != nil {
-		return nil, fmt.Errorf("the config with the Gateway API routes is invalid: %w", err)
+	a.log.Warn("the config no longer fits with the Gateway API routes; applying it alone and checking the routes again", "err", err)
+	k.routes, k.services, k.splits = nil, nil, nil
+	k.resync()
+	return file, nil
+}
+
+// resync asks the Gateway API source for a new round, if there is one.
+func (k *kubeRoutes) resync() {
+	if k.src != nil {
+		k.src.Resync()
 	}
-	return cfg, nil
 }
 
 // existingKubeServices maps the Kubernetes Service ports the file's

@@ -221,6 +221,17 @@ routes:
 	eventually(t, "changed HTTPRoute", expect("/store/a", "200 web /v2/a"))
 	eventually(t, "old path after the change", expect("/shop/a", "200 file"))
 
+	// A reload of the file keeps the HTTPRoute's routes and adds its own.
+	reloaded := strings.Replace(cfg, "routes:\n", "routes:\n  - match: {path_exact: /filed}\n    direct_response: {status: 200, body: filed}\n", 1)
+	if err := os.WriteFile(path+".tmp", []byte(reloaded), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "file reload", expect("/filed", "200 filed"))
+	expect("/store/a", "200 web /v2/a")()
+
 	// A weighted split over two Services reaches both.
 	split := object(t, httpRoute("split", "shoal", "    - matches: [{path: {type: Exact, value: /both}}]\n      backendRefs: [{name: web, port: 80, weight: 1}, {name: api, port: 80, weight: 1}]\n"))
 	if _, err := routes.Create(ctx, split, metav1.CreateOptions{}); err != nil {

@@ -112,6 +112,10 @@ func (s *Source) Last() []*Routed {
 	return s.last
 }
 
+// Resync asks for a new round of convert, check and apply, as after a
+// change of the config file the routes are merged with.
+func (s *Source) Resync() { s.poke() }
+
 func (s *Source) poke() {
 	select {
 	case s.kick <- struct{}{}:
