@@ -131,7 +131,11 @@ func TestDashboardOverFakeSource(t *testing.T) {
 	srv.Start()
 	t.Cleanup(func() { h.Close(); srv.Close() })
 
-	runScript(t, node, dir, []string{"MODE=fake"}, srv.URL+"/", filepath.Join(t.TempDir(), "fake.png"))
+	shot := os.Getenv("SHOAL_FAKE_SCREENSHOT")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "fake.png")
+	}
+	runScript(t, node, dir, []string{"MODE=fake"}, srv.URL+"/", shot)
 	// The page must not keep the server busy after the browser left.
 	if resp, err := http.Get(srv.URL + "/api/dashboard/snapshot"); err != nil {
 		t.Fatalf("server unreachable after the browser test: %v", err)

@@ -55,7 +55,9 @@
 
     const pastMs = windowSeconds * 1000;
     const startMs = endMs - pastMs;
-    const future = ahead && ahead.ms > endMs ? Math.min(ahead.ms - endMs, pastMs / 4) : 0;
+    // The strip past "now" is at least a twentieth of the window, so a
+    // short lead stays visible; the forecast point sits at its own time.
+    const future = ahead && ahead.ms > endMs ? Math.min(Math.max(ahead.ms - endMs, pastMs / 20), pastMs / 4) : 0;
     const spanMs = pastMs + future;
     const innerW = width - PAD.left - PAD.right;
     const innerH = height - PAD.top - PAD.bottom;
@@ -86,8 +88,8 @@
     }
     if (future) {
       el("line", { class: "now", x1: x(endMs).toFixed(1), x2: x(endMs).toFixed(1), y1: PAD.top, y2: PAD.top + innerH }, svg);
-      const t = el("text", { x: width - PAD.right, y: height - 4, "text-anchor": "end" }, svg);
-      t.textContent = "+" + Math.round(future / 1000) + "s";
+      const t = el("text", { class: "ahead-label", x: width - PAD.right - 2, y: PAD.top + 10, "text-anchor": "end" }, svg);
+      t.textContent = "+" + Math.round((ahead.ms - endMs) / 1000) + "s";
     }
     const visible = points.filter((p) => p.ms >= startMs);
     if (visible.length === 0) return;
