@@ -201,23 +201,13 @@ func (a *App) noteKubeTargets(service, source string, ts []upstream.Target) {
 }
 
 // refreshSplits gives each split service the union of its backends'
-// endpoints, each endpoint weighted by its backend's share divided by the
-// backend's endpoint count, so a 90/10 split holds whatever the replica
-// counts are.
+// endpoints (splitTargets).
 func (a *App) refreshSplits() {
 	k := &a.kroutes
 	k.mu.Lock()
 	out := make(map[string][]upstream.Target, len(k.splits))
 	for split, shares := range k.splits {
-		var ts []upstream.Target
-		for _, s := range shares {
-			eps := k.feeds[s.Service]
-			for _, e := range eps {
-				w := max(s.Weight*splitWeightScale/len(eps), 1)
-				ts = append(ts, upstream.Target{Address: e.Address, Weight: w})
-			}
-		}
-		out[split] = ts
+		out[split] = splitTargets(shares, k.feeds)
 	}
 	k.mu.Unlock()
 	for split, ts := range out {
@@ -225,4 +215,19 @@ func (a *App) refreshSplits() {
 			a.log.Error("updating a Gateway API split", "service", split, "err", err)
 		}
 	}
+}
+
+// splitTargets weights each endpoint by its backend's share divided by the
+// backend's endpoint count, so a 90/10 split holds whatever the replica
+// counts are.
+func splitTargets(shares []gatewayapi.Share, feeds map[string][]upstream.Target) []upstream.Target {
+	var ts []upstream.Target
+	for _, s := range shares {
+		eps := feeds[s.Service]
+		for _, e := range eps {
+			w := max(s.Weight*splitWeightScale/len(eps), 1)
+			ts = append(ts, upstream.Target{Address: e.Address, Weight: w})
+		}
+	}
+	return ts
 }

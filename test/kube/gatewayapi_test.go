@@ -205,6 +205,20 @@ routes:
 		return ""
 	})
 
+	// Writing the status is an event too: it must settle, not loop.
+	rv := func() string {
+		u, err := routes.Get(ctx, "shop", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.GetResourceVersion()
+	}
+	before := rv()
+	time.Sleep(time.Second)
+	if after := rv(); after != before {
+		t.Fatalf("the route's resourceVersion moved from %s to %s with nothing changing: the status writes loop", before, after)
+	}
+
 	// Change: the prefix moves and is rewritten on the way.
 	cur, err := routes.Get(ctx, "shop", metav1.GetOptions{})
 	if err != nil {
