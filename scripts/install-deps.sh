@@ -23,6 +23,7 @@ APT_PACKAGES=(
   redis-server  # rate limiting and caching: shared state tests start a real redis-server
   varnish     # test/conformance: varnishtest runs the byte-exact HTTP/1.1 scripts in vtc/
   prometheus  # telemetry: a real Prometheus scrapes a running gateway in test/prometheus
+  kubectl     # test/kube: apply --dry-run=server and auth can-i against the test API server
 )
 
 # Go tools, one a line: "binary-name module-path". Versions are pinned in tools/go.mod
