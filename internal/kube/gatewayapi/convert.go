@@ -134,7 +134,11 @@ func convertRoute(in Input, r *Route, parents []int) *Routed {
 func convertRule(in Input, r *Route, ri int, out *Routed) (problems []string, unresolved []unresolvedError) {
 	rule := r.Spec.Rules[ri]
 	at := fmt.Sprintf("rules[%d]", ri)
-	action, unresolved := ruleAction(in, r, ri, out)
+	var action map[string]any
+	if !hasFilter(rule, "RequestRedirect") {
+		// A redirect answers itself: its backends are neither resolved nor watched.
+		action, unresolved = ruleAction(in, r, ri, out)
+	}
 	common := map[string]any{}
 	var redirect map[string]any
 	var prefixRewrite *string
@@ -232,6 +236,15 @@ func convertRule(in Input, r *Route, ri int, out *Routed) (problems []string, un
 		}
 	}
 	return problems, unresolved
+}
+
+func hasFilter(rule Rule, typ string) bool {
+	for _, f := range rule.Filters {
+		if f.Type == typ {
+			return true
+		}
+	}
+	return false
 }
 
 func routeName(r *Route, ri, mi, hi, hosts int) string {

@@ -125,6 +125,7 @@ func TestConvertFilters(t *testing.T) {
       filters:
         - type: RequestRedirect
           requestRedirect: {scheme: https, hostname: example.com, statusCode: 301, path: {type: ReplaceFullPath, replaceFullPath: /here}}
+      backendRefs: [{name: web, port: 9000}]
 `)))
 	if !r.Accepted.OK {
 		t.Fatalf("accepted %+v", r.Accepted)
@@ -142,6 +143,9 @@ func TestConvertFilters(t *testing.T) {
 	}
 	if !reflect.DeepEqual(b["timeouts"], map[string]any{"request": "10s", "per_try": "2s"}) {
 		t.Errorf("timeouts %v", b["timeouts"])
+	}
+	if len(r.Services) != 1 {
+		t.Errorf("services %v: the redirect rule has no backends to watch", r.Services)
 	}
 	rd := r.Routes[1].Body
 	want := map[string]any{"scheme": "https", "host": "example.com", "status": 301, "path": "/here"}
