@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,40 +25,6 @@ import (
 	"github.com/shoal-gw/shoal/internal/kube/kubetest"
 )
 
-// clusterOnOwnThread starts a control plane from a goroutine locked to an
-// OS thread of its own until the test ends. kubetest's processes get
-// SIGKILL when the thread that forked them ends (Pdeathsig), and an App's
-// local runtime ends a thread when it closes (its spawner's locked one),
-// which may be any thread the test ran on: the gateways this test stops
-// would otherwise take a shared control plane down with them.
-func clusterOnOwnThread(t *testing.T) *kubetest.Cluster {
-	t.Helper()
-	got := make(chan *kubetest.Cluster, 1)
-	release := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		// Unlocked before the goroutine ends, so the thread lives on
-		// until the processes were stopped by the cleanup below.
-		defer runtime.UnlockOSThread()
-		started := false
-		defer func() {
-			if !started {
-				got <- nil
-			}
-		}()
-		c := kubetest.Start(t, kubetest.WithControllerManager())
-		started = true
-		got <- c
-		<-release
-	}()
-	c := <-got
-	if c == nil {
-		t.FailNow()
-	}
-	// Cleanups run last-in first-out: this one before kubetest's stop.
-	t.Cleanup(func() { close(release) })
-	return c
-}
 
 // gatewaySlice is an EndpointSlice of the gateways' Service holding one
 // gateway's admin address as port "admin".
@@ -279,7 +244,7 @@ func leaderMetric(t *testing.T, g *kubeGateway) string {
 // other takes over within a few seconds with the learned history and keeps
 // scaling; shoal scale works and an HPA makes Shoal refuse.
 func TestKubeScalingTwoGateways(t *testing.T) {
-	cl := clusterOnOwnThread(t)
+	cl := kubetest.Start(t, kubetest.WithControllerManager())
 	ns := cl.Namespace(t)
 	createDeployment(t, cl, ns, "api", 1)
 	createDeployment(t, cl, ns, "zero", 0)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -33,16 +34,28 @@ func startProcess(dir, name, bin string, args ...string) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		_ = out.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
 	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	// Pdeathsig fires when the forking OS thread exits, not the process: a
+	// test that ends some other locked thread (an App closing its local
+	// runtime) could otherwise kill the control plane mid-test. So each
+	// child is started and waited for by a goroutine locked to its own
+	// thread, which lives exactly as long as the child.
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		p.err = cmd.Wait()
 		_ = out.Close()
 		close(p.done)
 	}()
+	if err := <-started; err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
 	return p, nil
 }
 
