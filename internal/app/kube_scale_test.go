@@ -25,7 +25,6 @@ import (
 	"github.com/shoal-gw/shoal/internal/kube/kubetest"
 )
 
-
 // gatewaySlice is an EndpointSlice of the gateways' Service holding one
 // gateway's admin address as port "admin".
 func gatewaySlice(t *testing.T, ns, name, admin string) *discoveryv1.EndpointSlice {
