@@ -10,19 +10,19 @@ import (
 // documented defaults), which scaleTime multiplies. The policies fill a
 // zero field with its default, so a scaled run has to write every one out.
 const (
-	hpaSyncPeriod      = 15 * time.Second
-	hpaMetricWindow    = 30 * time.Second
-	hpaScaleDownStab   = 300 * time.Second
-	hpaPolicyPeriod    = 15 * time.Second
-	kpaTickInterval    = 2 * time.Second
-	kpaStableWindow    = 60 * time.Second
-	shoalInterval      = 2 * time.Second
-	shoalStableWindow  = 60 * time.Second
-	shoalPanicWindow   = 6 * time.Second
-	shoalPanicHold     = 30 * time.Second
-	shoalScaleDownStab = 120 * time.Second
-	shoalLeadMargin    = 15 * time.Second
-	shoalCollapseHold  = 60 * time.Minute
+	hpaSyncPeriod     = 15 * time.Second
+	hpaMetricWindow   = 30 * time.Second
+	hpaScaleDownStab  = 300 * time.Second
+	hpaPolicyPeriod   = 15 * time.Second
+	kpaTickInterval   = 2 * time.Second
+	kpaStableWindow   = 60 * time.Second
+	shoalInterval     = 2 * time.Second
+	shoalStableWindow = 60 * time.Second
+	shoalPanicWindow  = 6 * time.Second
+	shoalPanicHold    = 30 * time.Second
+	shoalScaleDownMin = 60 * time.Second // and at least 4 cold starts
+	shoalLeadMargin   = 15 * time.Second
+	shoalCollapseHold = 60 * time.Minute
 )
 
 // minWindow is the shortest averaging window worth having: the controller
@@ -51,7 +51,9 @@ func scaleTime(p *autoscale.Params, f float64) {
 	p.Shoal.StableWindow = window(shoalStableWindow)
 	p.Shoal.PanicWindow = window(shoalPanicWindow)
 	p.Shoal.PanicHold = mul(shoalPanicHold)
-	p.Shoal.ScaleDownStabilization = window(shoalScaleDownStab)
+	// Four cold starts (real ones: the instances start in real time), and
+	// at least the scaled minute.
+	p.Shoal.ScaleDownStabilization = max(4*(p.ColdStart+p.ActuationDelay), window(shoalScaleDownMin))
 	p.Shoal.CollapseHold = window(shoalCollapseHold)
 	// The lead's margin covers the ramp inside a forecast minute; the cold
 	// start it is added to is real (measured), so only the margin scales.

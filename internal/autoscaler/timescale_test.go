@@ -78,3 +78,30 @@ func TestTimeScaleShortensScaleIn(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeScaleDefaultsMatchThePolicies guards the copies of the policies'
+// defaults in timescale.go: at a scale of (almost) 1 the scaled policy
+// must decide as often and look as far ahead as the unscaled one. A
+// failure means internal/autoscale changed a default; update the copy.
+func TestTimeScaleDefaultsMatchThePolicies(t *testing.T) {
+	type leader interface{ Lead() time.Duration }
+	for _, policy := range []string{"shoal", "hpa", "kpa", "weekago"} {
+		plain, err := Spec{Policy: policy}.NewPolicy(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scaled, err := Spec{Policy: policy, TimeScale: 1 + 1e-12}.NewPolicy(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := plain.Interval() - scaled.Interval(); d > time.Millisecond || d < -time.Millisecond {
+			t.Errorf("%s: interval %v unscaled, %v at scale 1", policy, plain.Interval(), scaled.Interval())
+		}
+		if pl, ok := plain.(leader); ok {
+			sl := scaled.(leader)
+			if d := pl.Lead() - sl.Lead(); d > time.Millisecond || d < -time.Millisecond {
+				t.Errorf("%s: lead %v unscaled, %v at scale 1", policy, pl.Lead(), sl.Lead())
+			}
+		}
+	}
+}
