@@ -148,7 +148,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.dash = dash
 	adminSrv, err := gateway.Listen([]string{st.Admin.Address}, admin.Handler(a, admin.Options{
 		Token: st.Admin.Token, Gatherer: a.metrics.Registry, Log: a.log,
-		Extra: a.mountAPI, Traces: a.traces,
+		Extra: a.mountAPI, Traces: a.traceSource(),
 	}), gateway.ServerOptions{Log: a.log})
 	if err != nil {
 		_ = a.reg.Close()

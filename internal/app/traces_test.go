@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,33 @@ func TestObservabilityDocExample(t *testing.T) {
 	}
 	if tr := c.Static.Tracing; tr.SampleRatio != 0.1 || tr.Endpoint != "127.0.0.1:4317" || tr.Protocol != "grpc" {
 		t.Errorf("the example reads as %+v", tr)
+	}
+}
+
+// With no exporter and keep: 0 nothing records traces: no tracer on the
+// request path (no traceparent reaches the upstream) and no /api/traces.
+func TestTracingOffWithoutKeepOrEndpoint(t *testing.T) {
+	seen := make(chan string, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case seen <- r.Header.Get("Traceparent"):
+		default:
+		}
+	}))
+	defer up.Close()
+	path := filepath.Join(t.TempDir(), "shoal.yaml")
+	writeConfig(t, path, up.URL, "tracing: {keep: 0, sample_ratio: 1}\n")
+	a := startApp(t, path)
+	if code, _ := get(t, "http://"+a.PublicAddrs()[0]+"/x"); code != http.StatusOK {
+		t.Fatalf("request: %d", code)
+	}
+	if tp := <-seen; tp != "" {
+		t.Errorf("upstream got traceparent %q with tracing off", tp)
+	}
+	if a.tracer != nil {
+		t.Error("a tracer was built with no endpoint and keep: 0")
+	}
+	if code, _ := get(t, "http://"+a.AdminAddr()+"/api/traces"); code != http.StatusNotFound {
+		t.Errorf("GET /api/traces with keep: 0: %d, want 404", code)
 	}
 }

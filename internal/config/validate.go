@@ -77,6 +77,9 @@ func (v *validator) static(s *Static) {
 	if tr.SampleRatio < 0 || tr.SampleRatio > 1 {
 		v.errorf(tr.Pos.Of("sample_ratio"), "tracing.sample_ratio: %g is outside 0 to 1", tr.SampleRatio)
 	}
+	if tr.Keep < 0 {
+		v.errorf(tr.Pos.Of("keep"), "tracing.keep: %d is negative (0 keeps no traces)", tr.Keep)
+	}
 	v.listenerTLS(s)
 	if s.Kubernetes != nil {
 		v.kubernetes(s.Kubernetes)
