@@ -26,6 +26,8 @@ type Forecaster struct {
 	agg  minuteAgg
 	errQ *decayingQuantile
 	memo [4]minuteMemo
+	// scratch is the hourly pattern's sort buffer.
+	scratch [hourRefMinutes]float64
 }
 
 // forecastState is everything learned; it is what Snapshot saves.
@@ -45,6 +47,8 @@ type forecastState struct {
 	RecentErr  float64           `json:"recent_err"`
 	Pending    []pendingForecast `json:"pending"`
 	Errors     *decayingQuantile `json:"errors"`
+	// Hourly is the minute-of-hour pattern (absent from older snapshots).
+	Hourly hourlyState `json:"hourly"`
 }
 
 // pendingForecast is a forecast waiting for its minute to be observed.
@@ -64,6 +68,7 @@ func NewForecaster(fp ForecastParams, unit float64, lead time.Duration) *Forecas
 		Weekly:  make([]float64, minutesPerWeek),
 		WeeklyN: make([]uint16, minutesPerWeek),
 		Pending: make([]pendingForecast, int(lead/time.Minute)+3),
+		Hourly:  newHourlyState(),
 	}
 	for i := range f.st.Pending {
 		f.st.Pending[i].Minute = -1
@@ -151,6 +156,11 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 		// A long gap: the old level says nothing about now.
 		st.HaveLevel = false
 	}
+	if st.Minutes > 0 && m-st.LastMinute > hourRefMinutes {
+		// Nor the old reference of the hourly pattern.
+		st.Hourly.Fill = 0
+	}
+	st.Hourly.learn(m, y, c, &f.scratch)
 	di := floorMod(m, minutesPerDay)
 	wi := floorMod(m, minutesPerWeek)
 	if s, ok := f.seasonal(m); ok {

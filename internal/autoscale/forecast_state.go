@@ -48,6 +48,10 @@ func (f *Forecaster) Restore(data []byte) error {
 		}
 	}
 	st.Errors = q
+	if !st.Hourly.valid() {
+		// Saved before the hourly pattern existed: learn it afresh.
+		st.Hourly = newHourlyState()
+	}
 	// Pending forecasts depend on the lead, which may have changed.
 	want := int(f.lead/time.Minute) + 3
 	if len(st.Pending) != want {

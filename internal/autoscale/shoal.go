@@ -89,6 +89,9 @@ func (a *Shoal) Decide(st State) Decision {
 	forecast, predicted, note := a.predictive(now, demand)
 	if predicted > demand {
 		demand, reason = predicted, fmt.Sprintf("shoal: forecast (rise predicted %v ahead)", a.s.Lead)
+		if note != "" {
+			reason = fmt.Sprintf("shoal: hourly pattern (rise predicted within %v)", a.s.Lead)
+		}
 	}
 	if hold, why := a.outageFloor(now); hold > demand {
 		demand, reason = hold, "shoal: outage guard ("+why+"), holding capacity for the return"
@@ -191,9 +194,9 @@ func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted fl
 	point, upper, ok := a.fc.Forecast(now.Add(a.s.Lead))
 	switch status := a.fc.Status(); {
 	case !ok || status == ShortHistory:
-		return upper, 0, "forecast: history too short"
+		return a.hourly(now, observed, upper, "forecast: history too short")
 	case status == Unreliable:
-		return upper, 0, "forecast: unreliable lately"
+		return a.hourly(now, observed, upper, "forecast: unreliable lately")
 	}
 	if point < a.s.ZeroDemand*a.p.Target {
 		return upper, 0, ""
@@ -206,6 +209,18 @@ func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted fl
 		return upper, 0, ""
 	}
 	return upper, upper, ""
+}
+
+// hourly is the predictive part while the daily forecast cannot be used:
+// the hourly pattern (timers that fire every few minutes), learned within
+// hours. Like the forecast, it acts only on a predicted rise above the
+// observed demand, and then sizes for its upper bound.
+func (a *Shoal) hourly(now time.Time, observed, daily float64, note string) (upper, predicted float64, why string) {
+	point, upper, ok := a.fc.HourlyRise(now)
+	if !ok || ceilDiv(point, a.p.Target) <= ceilDiv(observed, a.p.Target) {
+		return daily, 0, note
+	}
+	return upper, upper, note
 }
 
 // outageFloor is the demand the outage guard holds (0: none) and why.
