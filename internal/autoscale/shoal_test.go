@@ -250,3 +250,26 @@ func TestShoalReasons(t *testing.T) {
 		t.Fatalf("quiet: %+v, want 2 from min", d)
 	}
 }
+
+// A standing queue (completions keeping pace with arrivals behind a long
+// wait) barely moves the learned work per request; a service that really
+// got slower is followed, only more slowly.
+func TestShoalWorkIgnoresStandingQueue(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	now := steady(a, t0, 600, 200, 0.1)
+	// Two minutes of a standing queue of 200 requests on top of the 20
+	// being served: in flight ÷ arrivals reads 1.1 s instead of 0.1 s.
+	for i := 0; i < 120; i++ {
+		a.Observe(Sample{T: now, Arrivals: 200, Completions: 200, InFlight: 220})
+		now = now.Add(time.Second)
+	}
+	if w := a.work.Work(); w > 0.25 {
+		t.Fatalf("learned work %.3f s after a standing queue, want under 0.25 (0.1 true)", w)
+	}
+	// Requests that really take 0.3 s from now on: within an hour the
+	// estimate is there.
+	steady(a, now, 3600, 200, 0.3)
+	if w := a.work.Work(); w < 0.28 {
+		t.Fatalf("learned work %.3f s an hour into a slowdown to 0.3 s", w)
+	}
+}
