@@ -47,6 +47,7 @@ func parse(name string, data []byte, budget int) (*Config, error) {
 	}
 	fillServices(cfg)
 	applyDefaults(d.types, cfg)
+	readAdminTokenFile(r, &cfg.Static.Admin)
 	(&validator{reporter: r, cfg: cfg}).all()
 	if len(r.errs) > 0 {
 		return nil, r.errs.sorted()

@@ -83,8 +83,13 @@ type Admin struct {
 	// host:port of the admin listener.
 	Address string `yaml:"address" default:"127.0.0.1:9901"`
 	// Bearer token that every admin request must carry
-	// ("Authorization: Bearer TOKEN"). Required when the address is not loopback.
+	// ("Authorization: Bearer TOKEN"). Required when the address is not loopback
+	// (this or token_file).
 	Token string `yaml:"token"`
+	// File holding the token instead (such as a mounted Kubernetes Secret), read
+	// when the config is loaded; surrounding whitespace is trimmed. Relative paths are
+	// resolved from the working directory. Not together with token.
+	TokenFile string `yaml:"token_file"`
 
 	Pos Pos `yaml:"-"`
 }

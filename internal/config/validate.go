@@ -41,8 +41,9 @@ func (v *validator) static(s *Static) {
 	ad := &s.Admin
 	if err := checkAddress(ad.Address); err != nil {
 		v.errorf(ad.Pos.Of("address"), "admin.address: %v", err)
-	} else if !isLoopback(ad.Address) && ad.Token == "" {
-		v.errorf(ad.Pos.Of("address"), "admin.address: %q accepts non-local clients, so admin.token is required (or use a loopback address such as 127.0.0.1:9901)", ad.Address)
+	} else if !isLoopback(ad.Address) && ad.Token == "" && ad.TokenFile == "" {
+		// A token_file that could not be read was reported already.
+		v.errorf(ad.Pos.Of("address"), "admin.address: %q accepts non-local clients, so admin.token or admin.token_file is required (or use a loopback address such as 127.0.0.1:9901)", ad.Address)
 	}
 	if line, clash := seen[ad.Address]; clash && !strings.HasSuffix(ad.Address, ":0") {
 		v.errorf(ad.Pos.Of("address"), "admin.address: %q is also a listen address (line %d)", ad.Address, line)
