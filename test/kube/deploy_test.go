@@ -92,7 +92,10 @@ func TestRBACGrantsWhatShoalUses(t *testing.T) {
 		{"watch", "horizontalpodautoscalers.autoscaling", "default", true},
 		{"create", "leases.coordination.k8s.io", "shoal", true},
 		{"update", "leases.coordination.k8s.io/shoal-autoscaler", "shoal", true},
-		{"update", "configmaps/shoal-autoscaler-history-web", "shoal", true},
+		{"get", "configmaps/shoal-autoscaler-history", "shoal", true},
+		{"update", "configmaps/shoal-autoscaler-history", "shoal", true},
+		{"patch", "configmaps/shoal-autoscaler-history", "shoal", true},
+		{"create", "configmaps", "shoal", true},
 		{"list", "httproutes.gateway.networking.k8s.io", "default", true},
 		{"update", "httproutes.gateway.networking.k8s.io --subresource=status", "default", true},
 		// Not: changing workloads beyond their size, secrets, other namespaces' state.
@@ -100,6 +103,11 @@ func TestRBACGrantsWhatShoalUses(t *testing.T) {
 		{"delete", "pods", "default", false},
 		{"get", "secrets", "shoal", false},
 		{"update", "configmaps", "default", false},
+		// Only the history ConfigMap: not shoal's own config, not another service's.
+		{"get", "configmaps/shoal-config", "shoal", false},
+		{"update", "configmaps/shoal-config", "shoal", false},
+		{"update", "configmaps/shoal-autoscaler-history-web", "shoal", false},
+		{"delete", "configmaps/shoal-autoscaler-history", "shoal", false},
 		{"update", "leases.coordination.k8s.io/kube-controller-manager", "kube-system", false},
 		{"update", "httproutes.gateway.networking.k8s.io", "default", false},
 	}

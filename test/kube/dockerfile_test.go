@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"bufio"
+	"bytes"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -172,7 +173,16 @@ func TestDockerfile(t *testing.T) {
 		plain := configMapShoalYAML(t, readDocs(t, filepath.Join(root, "deploy/kubernetes/configmap.yaml")))
 		chart := configMapShoalYAML(t, helmTemplate(t))
 		withGateway := configMapShoalYAML(t, helmTemplate(t, "--set", "kubernetes.gatewayAPI.gateway=shoal"))
+		// The Secret's mount point does not exist here: point token_file at a stand-in.
+		tokenFile := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(tokenFile, []byte(testToken), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		for name, data := range map[string][]byte{"deploy-kubernetes.yaml": plain, "helm.yaml": chart, "helm-gateway-api.yaml": withGateway} {
+			if !bytes.Contains(data, []byte("/etc/shoal-admin/token")) {
+				t.Errorf("%s: admin.token_file is not /etc/shoal-admin/token, where the Secret is mounted", name)
+			}
+			data = bytes.ReplaceAll(data, []byte("/etc/shoal-admin/token"), []byte(tokenFile))
 			path := filepath.Join(t.TempDir(), name)
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)

@@ -3,6 +3,7 @@ package kube_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -187,7 +188,6 @@ func TestHelmMatchesPlainManifests(t *testing.T) {
 		if err := yaml.Unmarshal(data, &m); err != nil {
 			t.Fatal(err)
 		}
-		m["admin"].(map[string]any)["token"] = "normalised"
 		return m
 	}
 	a, b := parse(configMapShoalYAML(t, chart)), parse(configMapShoalYAML(t, plain))
@@ -207,6 +207,93 @@ func TestHelmRequiresToken(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "admin.token") {
 		t.Fatalf("helm template without admin.token: err %v, output:\n%s", err, out)
 	}
+}
+
+// TestHelmAdminSecret: the token lives in a Secret mounted where
+// admin.token_file points, never in the ConfigMap; admin.existingSecret
+// uses the user's Secret instead of rendering one.
+func TestHelmAdminSecret(t *testing.T) {
+	docs := helmTemplate(t)
+	if cm := string(configMapShoalYAML(t, docs)); strings.Contains(cm, testToken) || !strings.Contains(cm, "token_file: /etc/shoal-admin/token") {
+		t.Errorf("the ConfigMap's shoal.yaml must name the token file and not hold the token:\n%s", cm)
+	}
+	if got := secretNames(docs); !reflect.DeepEqual(got, []string{"shoal-admin"}) {
+		t.Errorf("Secrets rendered: %v, want [shoal-admin]", got)
+	}
+	if got := mountedSecret(t, docs, "/etc/shoal-admin"); got != "shoal-admin" {
+		t.Errorf("Secret mounted at /etc/shoal-admin: %q, want shoal-admin", got)
+	}
+
+	own := helmTemplate(t, "--set", "admin.token=", "--set", "admin.existingSecret=my-token")
+	if got := secretNames(own); len(got) != 0 {
+		t.Errorf("with admin.existingSecret the chart still renders Secrets %v", got)
+	}
+	if got := mountedSecret(t, own, "/etc/shoal-admin"); got != "my-token" {
+		t.Errorf("with admin.existingSecret=my-token the mounted Secret is %q", got)
+	}
+}
+
+// TestHelmHistoryRBACFollowsLease: the history ConfigMap is named after the
+// Lease, so the Role's resourceNames must follow kubernetes.lease.
+func TestHelmHistoryRBACFollowsLease(t *testing.T) {
+	for _, d := range helmTemplate(t, "--set", "kubernetes.lease=edge") {
+		if str(d, "kind") != "Role" {
+			continue
+		}
+		var named []string
+		for _, r := range d["rules"].([]any) {
+			rule := r.(map[string]any)
+			if fmt.Sprint(rule["resources"]) != "[configmaps]" {
+				continue
+			}
+			names, _ := rule["resourceNames"].([]any)
+			if len(names) == 0 && fmt.Sprint(rule["verbs"]) != "[create]" {
+				t.Errorf("configmaps rule %v has no resourceNames but grants more than create", rule)
+			}
+			for _, n := range names {
+				named = append(named, fmt.Sprint(n))
+			}
+		}
+		if !reflect.DeepEqual(named, []string{"edge-history"}) {
+			t.Errorf("configmaps resourceNames %v, want [edge-history]", named)
+		}
+		return
+	}
+	t.Fatal("no Role rendered")
+}
+
+func secretNames(docs []map[string]any) []string {
+	var out []string
+	for _, d := range docs {
+		if str(d, "kind") == "Secret" {
+			out = append(out, str(d, "metadata", "name"))
+		}
+	}
+	return out
+}
+
+// mountedSecret returns the Secret the Deployment mounts at path.
+func mountedSecret(t *testing.T, docs []map[string]any, path string) string {
+	t.Helper()
+	for _, d := range docs {
+		if str(d, "kind") != "Deployment" {
+			continue
+		}
+		pod := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+		volume := ""
+		for _, m := range pod["containers"].([]any)[0].(map[string]any)["volumeMounts"].([]any) {
+			if str(m.(map[string]any), "mountPath") == path {
+				volume = str(m.(map[string]any), "name")
+			}
+		}
+		for _, v := range pod["volumes"].([]any) {
+			if vm := v.(map[string]any); volume != "" && str(vm, "name") == volume {
+				return str(vm, "secret", "secretName")
+			}
+		}
+	}
+	t.Fatalf("nothing mounted at %s", path)
+	return ""
 }
 
 // TestDeploymentShape checks the properties the docs promise of both the

@@ -23,3 +23,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "shoal.kubeNamespace" -}}
 {{- .Values.kubernetes.namespace | default .Release.Namespace -}}
 {{- end -}}
+
+{{/* The Secret holding the admin token: an existing one, or the chart's. */}}
+{{- define "shoal.adminSecret" -}}
+{{- .Values.admin.existingSecret | default (printf "%s-admin" (include "shoal.fullname" .)) -}}
+{{- end -}}
