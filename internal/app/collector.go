@@ -68,7 +68,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(c.forecast, st.Forecast, s.Name)
 			}
 		}
-		if a.rt != nil {
+		if d, ok := a.kubeColdStart(s.Name); ok {
+			gauge(c.coldStart, d.Seconds(), s.Name)
+		} else if a.rt != nil {
 			if st, ok := a.rt.Status(s.Name); ok && st.ColdStartAvg > 0 {
 				gauge(c.coldStart, st.ColdStartAvg.Seconds(), s.Name)
 			}

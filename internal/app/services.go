@@ -60,6 +60,8 @@ func (a *App) Service(name string) (api.ServiceDetail, bool) {
 }
 
 func (a *App) overlay(s *api.ServiceInfo) {
+	// Discovery alone (no workload to scale) has draining endpoints too.
+	s.Instances.Draining += a.kubeDraining(s.Name)
 	if a.kubeOverlay(s) {
 		return
 	}
@@ -82,7 +84,7 @@ func (a *App) overlay(s *api.ServiceInfo) {
 
 // mountAPI adds the registry's and the runtime's admin endpoints.
 func (a *App) mountAPI(mux *http.ServeMux) {
-	registry.Mount(mux, a.reg, a.log.With("component", "registry"))
+	registry.Mount(mux, listingRegistry{Registry: a.reg, a: a}, a.log.With("component", "registry"))
 	mux.HandleFunc("PUT /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("POST /api/services/{service}/scale", a.scaleHandler)
 	mux.HandleFunc("GET /api/services/{service}/logs", a.logsHandler)
