@@ -49,7 +49,8 @@ func (b *bucket) sort() {
 
 // compareTies ranks routes whose host and path rank equally: a method matcher
 // first, then more header matchers of any kind (an absent-header condition
-// narrows the match like the others), then config order (Gateway API HTTPRouteMatch
+// narrows the match like the others), then more query parameter matchers,
+// then config order (Gateway API HTTPRouteMatch
 // precedence, items 3 to 5, with config order standing in for creation time).
 func compareTies(a, b *entry) int {
 	am, bm := len(a.methods) > 0, len(b.methods) > 0
@@ -60,6 +61,9 @@ func compareTies(a, b *entry) int {
 		return 1
 	}
 	if c := cmp.Compare(len(b.headers), len(a.headers)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(len(b.query), len(a.query)); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.index, b.index)

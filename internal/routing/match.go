@@ -1,5 +1,5 @@
 // Package routing holds Shoal's immutable routing table: it maps a request to the
-// most specific Route by host, path, method and headers, with the precedence of the
+// most specific Route by host, path, method, headers and query parameters, with the precedence of the
 // Kubernetes Gateway API HTTPRoute (see docs/routing.md for the total order).
 //
 // A Table is built once per config version and then only read, so many goroutines
@@ -73,6 +73,10 @@ type Match struct {
 
 	// Headers must all match.
 	Headers []HeaderMatch
+
+	// Query parameters must all match. For precedence they count after
+	// headers: among otherwise equal routes, more query matchers win.
+	Query []QueryMatch
 }
 
 // pathKind is the precedence class of a route's path matcher, best first.
@@ -130,6 +134,7 @@ type entry struct {
 	re      *regexp.Regexp // for pathRegex
 	methods []string
 	headers []headerMatcher
+	query   []queryMatcher
 }
 
 // matches checks what the indexes did not: the regex, methods and headers.
@@ -158,6 +163,11 @@ func (e *entry) matches(r *http.Request, path string) bool {
 	}
 	for i := range e.headers {
 		if !e.headers[i].matches(r.Header) {
+			return false
+		}
+	}
+	for i := range e.query {
+		if !e.query[i].matches(r.URL.RawQuery) {
 			return false
 		}
 	}
@@ -223,6 +233,14 @@ func compileMatch(m *Match) (*entry, error) {
 			continue
 		}
 		e.headers = append(e.headers, hm)
+	}
+	for i, q := range m.Query {
+		qm, err := compileQuery(q)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("query[%d]: %w", i, err))
+			continue
+		}
+		e.query = append(e.query, qm)
 	}
 	return e, errors.Join(errs...)
 }

@@ -43,6 +43,7 @@ func Build(routes []Route) (*Table, error) {
 		r.Match.Hosts = slices.Clone(r.Match.Hosts)
 		r.Match.Methods = slices.Clone(r.Match.Methods)
 		r.Match.Headers = slices.Clone(r.Match.Headers)
+		r.Match.Query = slices.Clone(r.Match.Query)
 		t.routes[i] = r
 		if err := t.add(i, names); err != nil {
 			errs = append(errs, fmt.Errorf("route %d (%q): %w", i, r.Name, err))
