@@ -83,6 +83,23 @@ type Match struct {
 	Methods []string `yaml:"methods"`
 	// Every one of these header conditions holds.
 	Headers []HeaderMatch `yaml:"headers"`
+	// Every one of these query parameter conditions holds. Among routes
+	// that tie on host, path, methods and headers, more of them win.
+	Query []QueryMatch `yaml:"query"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// QueryMatch is one condition on a query parameter of the request URL.
+// Set exactly one of value and regex.
+type QueryMatch struct {
+	// Parameter name, case-sensitive, compared after percent-decoding. When
+	// the request repeats it, only the first occurrence counts.
+	Name string `yaml:"name" required:"true"`
+	// The parameter's (decoded) value equals this.
+	Value string `yaml:"value"`
+	// The parameter's value matches this RE2 regular expression (whole value).
+	Regex string `yaml:"regex"`
 
 	Pos Pos `yaml:"-"`
 }

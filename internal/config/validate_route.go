@@ -68,6 +68,25 @@ func (v *validator) match(m *Match, p string) {
 	for i := range m.Headers {
 		v.headerMatch(&m.Headers[i], fmt.Sprintf("%s.headers[%d]", p, i))
 	}
+	for i := range m.Query {
+		v.queryMatch(&m.Query[i], fmt.Sprintf("%s.query[%d]", p, i))
+	}
+}
+
+func (v *validator) queryMatch(q *QueryMatch, p string) {
+	if q.Pos.Has("name") && q.Name == "" {
+		v.errorf(q.Pos.Of("name"), "%s.name: must not be empty", p)
+	}
+	switch hasValue, hasRegex := q.Pos.Has("value"), q.Pos.Has("regex"); {
+	case hasValue && hasRegex:
+		v.errorf(q.Pos.Of("regex"), "%s: value and regex are both set; use one", p)
+	case !hasValue && !hasRegex:
+		v.errorf(q.Pos.Line, "%s: set value or regex", p)
+	case hasRegex:
+		if _, err := regexp.Compile(q.Regex); err != nil {
+			v.errorf(q.Pos.Of("regex"), "%s.regex: %v", p, err)
+		}
+	}
 }
 
 // hosts checks host and hosts: one of the two at most, each entry a host

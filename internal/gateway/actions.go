@@ -96,6 +96,13 @@ func routeMatch(m config.Match) (routing.Match, error) {
 		}
 		rm.Headers = append(rm.Headers, hm)
 	}
+	for _, q := range m.Query {
+		qm := routing.QueryMatch{Name: q.Name, Kind: routing.QueryExact, Value: q.Value}
+		if q.Regex != "" {
+			qm.Kind, qm.Value = routing.QueryRegex, q.Regex
+		}
+		rm.Query = append(rm.Query, qm)
+	}
 	return rm, nil
 }
 
