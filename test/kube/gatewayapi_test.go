@@ -129,7 +129,7 @@ func condition(t *testing.T, dyn dynamic.Interface, ns, name, typ string) (statu
 // TestGatewayAPIRoutes runs a gateway against a real API server with the
 // Gateway API CRDs: an HTTPRoute reaches a real local server through
 // EndpointSlice discovery, a change moves it, a split spreads traffic over
-// two backends, a broken route is refused on its status while the others
+// two backends, queryParams matches select a backend, a broken route is refused on its status while the others
 // keep serving, and a deleted route is gone.
 func TestGatewayAPIRoutes(t *testing.T) {
 	c := kube.Cluster(t)
@@ -262,6 +262,19 @@ routes:
 		}
 		return ""
 	})
+
+	// queryParams: the CRD's schema takes them, the route is accepted, and
+	// only a request with the parameter takes it.
+	query := object(t, httpRoute("query", "shoal", "    - matches: [{path: {type: PathPrefix, value: /q}, queryParams: [{name: v, value: \"2\"}, {type: RegularExpression, name: id, value: \"[0-9]+\"}]}]\n      backendRefs: [{name: api, port: 80}]\n"))
+	if _, err := routes.Create(ctx, query, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "queryParams route", expect("/q/a?id=7&v=2", "200 api /q/a"))
+	expect("/q/a?v=2&id=x", "200 file")()
+	expect("/q/a", "200 file")()
+	if st, reason, msg := condition(t, dyn, ns, "query", "Accepted"); st != "True" {
+		t.Errorf("queryParams route Accepted %q %q %q, want True", st, reason, msg)
+	}
 
 	// A route Shoal's validation refuses: Accepted False with the reason,
 	// and the routes already served stay.

@@ -1,7 +1,6 @@
 package gatewayapi
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -30,9 +29,6 @@ func matchOf(m Match) (map[string]any, sortKey, error) {
 		return nil, k, fmt.Errorf("path type %q is not Exact, PathPrefix or RegularExpression", typ)
 	}
 	k.pathLen = len(val)
-	if len(m.QueryParams) > 0 {
-		return nil, k, errors.New("queryParams matches are not supported by Shoal")
-	}
 	if len(m.Headers) > 0 {
 		var hs []any
 		for _, h := range m.Headers {
@@ -47,6 +43,21 @@ func matchOf(m Match) (map[string]any, sortKey, error) {
 		}
 		out["headers"] = hs
 		k.headers = len(hs)
+	}
+	if len(m.QueryParams) > 0 {
+		var qs []any
+		for _, q := range m.QueryParams {
+			switch deref(q.Type, "Exact") {
+			case "Exact":
+				qs = append(qs, map[string]any{"name": q.Name, "value": q.Value})
+			case "RegularExpression":
+				qs = append(qs, map[string]any{"name": q.Name, "regex": q.Value})
+			default:
+				return nil, k, fmt.Errorf("queryParams %s: match type %q is not Exact or RegularExpression", q.Name, *q.Type)
+			}
+		}
+		out["query"] = qs
+		k.query = len(qs)
 	}
 	if m.Method != nil {
 		out["methods"] = []any{*m.Method}

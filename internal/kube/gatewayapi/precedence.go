@@ -17,7 +17,8 @@ const (
 
 // sortKey orders Shoal routes, which match first to last, so that the
 // Gateway API's precedence holds: the most specific hostname, then an
-// exact path, the longest prefix, a method, the most headers; ties go to
+// exact path, the longest prefix, a method, the most headers, the most query
+// parameters; ties go to
 // the oldest route, then namespace/name, then rule and match order.
 type sortKey struct {
 	hostClass int // 0 exact host, 1 wildcard, 2 any host
@@ -26,6 +27,7 @@ type sortKey struct {
 	pathLen   int
 	method    bool
 	headers   int
+	query     int
 	created   time.Time
 	route     string
 	rule      int
@@ -57,6 +59,8 @@ func (a sortKey) less(b sortKey) bool {
 		return a.method
 	case a.headers != b.headers:
 		return a.headers > b.headers
+	case a.query != b.query:
+		return a.query > b.query
 	case !a.created.Equal(b.created):
 		return a.created.Before(b.created)
 	case a.route != b.route:
