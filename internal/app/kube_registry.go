@@ -58,7 +58,12 @@ func (a *App) syncKubeRegistry(cfg *config.Config) {
 	sources := map[string]kuberegistry.Source{}
 	for name, svc := range cfg.Dynamic.Services {
 		if t, ok := svc.KubeTarget(); ok {
-			sources[name] = kuberegistry.Source{Namespace: t.Namespace, Service: t.Name, PortName: t.PortName, PortNumber: t.PortNumber}
+			src := kuberegistry.Source{Namespace: t.Namespace, Service: t.Name, PortName: t.PortName, PortNumber: t.PortNumber}
+			if t.NodeLocal {
+				// Validation guarantees a node name for node_local.
+				src.Node = cfg.Static.Kubernetes.NodeName
+			}
+			sources[name] = src
 		}
 	}
 	d := &a.kubeDisc

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -75,6 +76,8 @@ type KubeService struct {
 	PortName string
 	// Port number, or 0.
 	PortNumber int32
+	// NodeLocal keeps only the endpoints on the gateway's own node.
+	NodeLocal bool
 }
 
 // KubeTarget returns the Kubernetes Service behind s, or ok false when s has no
@@ -85,7 +88,7 @@ func (s *Service) KubeTarget() (t KubeService, ok bool) {
 	if k == nil {
 		return KubeService{}, false
 	}
-	t = KubeService{Namespace: k.Namespace, Name: k.Service}
+	t = KubeService{Namespace: k.Namespace, Name: k.Service, NodeLocal: k.NodeLocal}
 	if n, err := strconv.ParseInt(k.Port, 10, 32); err == nil {
 		t.PortNumber = int32(n)
 	} else {
@@ -121,9 +124,17 @@ func orNamespace(ns, fallback string) string {
 	return fallback
 }
 
+// nodeNameEnv is where the node name comes from when the file does not
+// set kubernetes.node_name; the manifests fill it with the downward API.
+const nodeNameEnv = "NODE_NAME"
+
 // applyKubeDefaults fills a service's Kubernetes Service and namespace from
-// its name and the static block, so every reader sees the same values.
+// its name and the static block, and the node name from the environment,
+// so every reader sees the same values.
 func applyKubeDefaults(c *Config) {
+	if k := c.Static.Kubernetes; k != nil && !k.Pos.Has("node_name") {
+		k.NodeName = os.Getenv(nodeNameEnv)
+	}
 	for _, s := range c.Dynamic.Services {
 		k := s.Kubernetes
 		if k == nil {

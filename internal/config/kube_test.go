@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,5 +99,49 @@ func TestKubeStaticDiff(t *testing.T) {
 	}
 	if d := StaticDiff(a, parse("")); !slices.Equal(d, []string{"kubernetes"}) {
 		t.Errorf("removing the block: StaticDiff = %v", d)
+	}
+}
+
+// TestKubeNodeLocal: node_name comes from the file, else from NODE_NAME;
+// a node_local service with neither is an error at its own line.
+func TestKubeNodeLocal(t *testing.T) {
+	const src = `kubernetes: {}
+services:
+  api:
+    kubernetes:
+      port: http
+      node_local: true
+routes:
+  - service: api
+`
+	t.Setenv("NODE_NAME", "")
+	_, err := Parse("k.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "k.yaml:6:") || !strings.Contains(err.Error(), "node_local") {
+		t.Fatalf("no node name: err = %v, want a node_local error at k.yaml:6", err)
+	}
+
+	t.Setenv("NODE_NAME", "node-a")
+	cfg, err := Parse("k.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Static.Kubernetes.NodeName; got != "node-a" {
+		t.Errorf("node name from the environment = %q", got)
+	}
+	if tg, _ := cfg.Dynamic.Services["api"].KubeTarget(); !tg.NodeLocal {
+		t.Errorf("KubeTarget lost node_local: %+v", tg)
+	}
+
+	cfg, err = Parse("k.yaml", []byte(strings.Replace(src, "kubernetes: {}", "kubernetes: {node_name: node-b}", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Static.Kubernetes.NodeName; got != "node-b" {
+		t.Errorf("node_name in the file = %q, want it over the environment", got)
+	}
+
+	_, err = Parse("k.yaml", []byte("kubernetes: {node_name: Node_B}\n"))
+	if err == nil || !strings.Contains(err.Error(), "k.yaml:1:") {
+		t.Errorf("bad node_name: err = %v", err)
 	}
 }

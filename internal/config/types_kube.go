@@ -23,6 +23,10 @@ type Kubernetes struct {
 	History string `yaml:"history" default:"configmap" enum:"configmap,state_dir"`
 	// Kubernetes Gateway API as a second source of routes. Optional.
 	GatewayAPI GatewayAPI `yaml:"gateway_api"`
+	// Name of the node this gateway runs on, which services with
+	// node_local route to. Empty: the NODE_NAME environment variable, which
+	// the shipped manifests fill from the pod's spec.nodeName.
+	NodeName string `yaml:"node_name"`
 
 	Pos Pos `yaml:"-"`
 }
@@ -89,6 +93,11 @@ type ServiceKubernetes struct {
 	// Scale the workload even when a HorizontalPodAutoscaler targets it.
 	// Without it Shoal refuses, so two autoscalers never fight.
 	TakeOver bool `yaml:"take_over"`
+	// Route only to endpoints on the gateway's own node (kubernetes.node_name),
+	// as a Service with internalTrafficPolicy: Local does. With no usable
+	// endpoint on this node the service has no instances; endpoints that
+	// report no node are left out.
+	NodeLocal bool `yaml:"node_local"`
 
 	Pos Pos `yaml:"-"`
 }

@@ -26,6 +26,9 @@ func (v *validator) kubernetes(k *Kubernetes) {
 		v.errorf(ga.Pos.Of("gateway"), "%s.gateway_api.gateway: %q is not a Kubernetes object name", p, ga.Gateway)
 	}
 	v.kubeNamespace(ga.Namespace, ga.Pos.Of("namespace"), p+".gateway_api.namespace")
+	if k.Pos.Has("node_name") && k.NodeName != "" && !validDNSSubdomain(k.NodeName) {
+		v.errorf(k.Pos.Of("node_name"), "%s.node_name: %q is not a Kubernetes node name", p, k.NodeName)
+	}
 	if ga.Gateway == "" && ga.Pos.Has("namespace") {
 		v.errorf(ga.Pos.Of("namespace"), "%s.gateway_api.namespace: set only with gateway (the Gateway whose routes to read)", p)
 	}
@@ -94,6 +97,11 @@ func (v *validator) serviceKube(s *Service, p string) {
 	}
 	if k.TakeOver && k.Workload == "" {
 		v.errorf(k.Pos.Of("take_over"), "%s.take_over: only means something with workload", kp)
+	}
+	// Without a node name every endpoint would be filtered out, so the
+	// service would silently have none.
+	if st := v.cfg.Static.Kubernetes; k.NodeLocal && st != nil && st.NodeName == "" {
+		v.errorf(k.Pos.Of("node_local"), "%s.node_local: the gateway's node is unknown; set kubernetes.node_name or the %s environment variable (the downward API's spec.nodeName)", kp, nodeNameEnv)
 	}
 }
 

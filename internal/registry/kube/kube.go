@@ -8,6 +8,8 @@
 // but terminating ones are listed with the "draining" metadata set to
 // "true" (no new requests; requests in flight finish), the others are
 // left out. Pod, node, zone and topology hints are kept in the metadata.
+// A source limited to one node (Source.Node) lists only the endpoints on
+// that node, as internalTrafficPolicy: Local does.
 package kube
 
 import (
@@ -35,6 +37,10 @@ type Source struct {
 	// this number. Neither: the slice's only TCP port.
 	PortName   string
 	PortNumber int32
+	// Node, when set, keeps only the endpoints whose nodeName is this node
+	// (the gateway's own), like internalTrafficPolicy: Local. Endpoints
+	// that report no node are left out then.
+	Node string
 }
 
 // Options configure the registry.

@@ -110,7 +110,7 @@ func instances(service string, src Source, slices []*discoveryv1.EndpointSlice) 
 		}
 		for _, ep := range s.Endpoints {
 			st := classify(ep.Conditions)
-			if st == stateOut {
+			if st == stateOut || !onNode(ep, src.Node) {
 				continue
 			}
 			for _, host := range ep.Addresses {
@@ -136,6 +136,12 @@ func instances(service string, src Source, slices []*discoveryv1.EndpointSlice) 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, ambiguous
+}
+
+// onNode says whether ep may be used by a source limited to node ("" for
+// any node).
+func onNode(ep discoveryv1.Endpoint, node string) bool {
+	return node == "" || (ep.NodeName != nil && *ep.NodeName == node)
 }
 
 // metadata keeps what Kubernetes knows of an endpoint: where it was found,
