@@ -272,9 +272,13 @@ routes:
 	eventually(t, "queryParams route", expect("/q/a?id=7&v=2", "200 api /q/a"))
 	expect("/q/a?v=2&id=x", "200 file")()
 	expect("/q/a", "200 file")()
-	if st, reason, msg := condition(t, dyn, ns, "query", "Accepted"); st != "True" {
-		t.Errorf("queryParams route Accepted %q %q %q, want True", st, reason, msg)
-	}
+	// The status is written after the route is applied: wait for it.
+	eventually(t, "queryParams route accepted", func() string {
+		if st, reason, msg := condition(t, dyn, ns, "query", "Accepted"); st != "True" {
+			return fmt.Sprintf("Accepted %q %q %q, want True", st, reason, msg)
+		}
+		return ""
+	})
 
 	// A route Shoal's validation refuses: Accepted False with the reason,
 	// and the routes already served stay.

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -44,8 +45,11 @@ const (
 	// server's 1 MiB limit less room for metadata.
 	maxObject = 1<<20 - 16<<10
 	// saveRetries bounds the re-reads after a write conflict (the old
-	// leader's last save racing the new leader's first).
-	saveRetries = 5
+	// leader's last save racing the new leader's first, or several
+	// services' saves at once). Each retry waits a random while that grows
+	// with the attempt, so contending writers spread out instead of
+	// colliding again in lockstep.
+	saveRetries = 12
 )
 
 // Store implements autoscaler.SnapshotStore with one ConfigMap.
@@ -156,6 +160,9 @@ func (s *Store) Save(service string, data []byte) error {
 			_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "shoal"})
 		}
 		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && try < saveRetries {
+			if werr := conflictWait(ctx, try); werr != nil {
+				return fmt.Errorf("writing %s: %w (after %d conflicts)", s.Where(service), err, try+1)
+			}
 			continue
 		}
 		if err != nil {
@@ -208,4 +215,18 @@ func validKey(s string) bool {
 
 func keyRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+}
+
+// conflictWait sleeps a random time up to 5 ms << try (at most 200 ms)
+// before the next attempt, or returns ctx's error.
+func conflictWait(ctx context.Context, try int) error {
+	ceiling := min(5*time.Millisecond<<try, 200*time.Millisecond)
+	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
