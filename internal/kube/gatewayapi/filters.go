@@ -5,6 +5,24 @@ import (
 	"strings"
 )
 
+// valueMatches converts header or query parameter matches (one API type
+// serves both) into Shoal's name + value|regex entries; what names the
+// kind in errors.
+func valueMatches(what string, ms []HeaderMatch) ([]any, error) {
+	out := make([]any, 0, len(ms))
+	for _, h := range ms {
+		switch deref(h.Type, "Exact") {
+		case "Exact":
+			out = append(out, map[string]any{"name": h.Name, "value": h.Value})
+		case "RegularExpression":
+			out = append(out, map[string]any{"name": h.Name, "regex": h.Value})
+		default:
+			return nil, fmt.Errorf("%s %s: match type %q is not Exact or RegularExpression", what, h.Name, *h.Type)
+		}
+	}
+	return out, nil
+}
+
 // matchOf converts one HTTPRouteMatch into a Shoal match and its
 // precedence key.
 func matchOf(m Match) (map[string]any, sortKey, error) {
@@ -30,31 +48,17 @@ func matchOf(m Match) (map[string]any, sortKey, error) {
 	}
 	k.pathLen = len(val)
 	if len(m.Headers) > 0 {
-		var hs []any
-		for _, h := range m.Headers {
-			switch deref(h.Type, "Exact") {
-			case "Exact":
-				hs = append(hs, map[string]any{"name": h.Name, "value": h.Value})
-			case "RegularExpression":
-				hs = append(hs, map[string]any{"name": h.Name, "regex": h.Value})
-			default:
-				return nil, k, fmt.Errorf("header %s: match type %q is not Exact or RegularExpression", h.Name, *h.Type)
-			}
+		hs, err := valueMatches("header", m.Headers)
+		if err != nil {
+			return nil, k, err
 		}
 		out["headers"] = hs
 		k.headers = len(hs)
 	}
 	if len(m.QueryParams) > 0 {
-		var qs []any
-		for _, q := range m.QueryParams {
-			switch deref(q.Type, "Exact") {
-			case "Exact":
-				qs = append(qs, map[string]any{"name": q.Name, "value": q.Value})
-			case "RegularExpression":
-				qs = append(qs, map[string]any{"name": q.Name, "regex": q.Value})
-			default:
-				return nil, k, fmt.Errorf("queryParams %s: match type %q is not Exact or RegularExpression", q.Name, *q.Type)
-			}
+		qs, err := valueMatches("queryParams", m.QueryParams)
+		if err != nil {
+			return nil, k, err
 		}
 		out["query"] = qs
 		k.query = len(qs)
