@@ -68,6 +68,14 @@ routes:
   - service: api
     timeouts: {idle: 200ms}
 `, o.srv.URL))
+	expectStartThenCut(t, g)
+}
+
+// expectStartThenCut gets / through g from an origin that writes "start"
+// and then goes silent: the body must be "start" followed by an error, the
+// idle timeout cutting the response.
+func expectStartThenCut(t *testing.T, g http.Handler) {
+	t.Helper()
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/")

@@ -461,15 +461,5 @@ routes:
   - service: api
     timeouts: {idle: 100ms}
 `, o.srv.URL))
-	srv := httptest.NewServer(g)
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err == nil || string(body) != "start" {
-		t.Fatalf("body %q err %v; want the start and then a cut", body, err)
-	}
+	expectStartThenCut(t, g)
 }
