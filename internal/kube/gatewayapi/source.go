@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -150,8 +151,8 @@ func (s *Source) loop(ctx context.Context) {
 }
 
 // sync converts every attached route, drops the ones the config rejects
-// (each checked alone against the file, so one bad route cannot take the
-// others down), applies the rest and writes every route's status.
+// (check: one bad route cannot take the others down), applies the rest and
+// writes every route's status.
 func (s *Source) sync(ctx context.Context) {
 	objs := s.routes.GetStore().List()
 	var routes []*Route
@@ -177,24 +178,7 @@ func (s *Source) sync(ctx context.Context) {
 		}
 	}
 	out := Convert(Input{Gateway: gw, Routes: routes, Lookup: s.lookup, Existing: s.opts.Target.Existing()})
-	services := map[string]map[string]any{}
-	splits := map[string][]Share{}
-	for _, r := range out {
-		if !r.Accepted.OK {
-			continue
-		}
-		ordered := Ordered([]*Routed{r})
-		if err := s.opts.Target.Check(ordered, r.Services); err != nil {
-			r.Accepted = Condition{Reason: "UnsupportedValue", Message: "rejected by Shoal's config validation: " + Describe(err, ordered)}
-			continue
-		}
-		for k, v := range r.Services {
-			services[k] = v
-		}
-		for k, v := range r.Splits {
-			splits[k] = v
-		}
-	}
+	services, splits := s.check(out)
 	if err := s.opts.Target.Apply(Ordered(out), services, splits); err != nil {
 		// Each route passed alone; together they can still clash (two
 		// routes of one name cannot, names are per rule). Keep serving
@@ -216,6 +200,48 @@ func (s *Source) sync(ctx context.Context) {
 	s.mu.Lock()
 	s.last = out
 	s.mu.Unlock()
+}
+
+// check drops (marks not accepted) the routes the config rejects and
+// returns the services and splits of the others. Every route valid is the
+// common case, so all of them are checked together first: one compile per
+// sync instead of one per route. Only when that fails is each route
+// checked alone against the file, to find the bad ones without letting
+// them take the others down.
+func (s *Source) check(out []*Routed) (map[string]map[string]any, map[string][]Share) {
+	var ok []*Routed
+	for _, r := range out {
+		if r.Accepted.OK {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) > 1 {
+		services, splits := collect(ok)
+		if s.opts.Target.Check(Ordered(ok), services) == nil {
+			return services, splits
+		}
+	}
+	var passed []*Routed
+	for _, r := range ok {
+		ordered := Ordered([]*Routed{r})
+		if err := s.opts.Target.Check(ordered, r.Services); err != nil {
+			r.Accepted = Condition{Reason: "UnsupportedValue", Message: "rejected by Shoal's config validation: " + Describe(err, ordered)}
+			continue
+		}
+		passed = append(passed, r)
+	}
+	return collect(passed)
+}
+
+// collect merges the routes' generated services and splits.
+func collect(rs []*Routed) (map[string]map[string]any, map[string][]Share) {
+	services := map[string]map[string]any{}
+	splits := map[string][]Share{}
+	for _, r := range rs {
+		maps.Copy(services, r.Services)
+		maps.Copy(splits, r.Splits)
+	}
+	return services, splits
 }
 
 // lookup reads a Service's ports from the informer's cache.
