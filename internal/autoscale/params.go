@@ -164,3 +164,90 @@ func ceilDiv(v, target float64) int {
 	// asking for an extra instance.
 	return int(math.Ceil(v/target - 1e-9))
 }
+
+// Lower bounds of a time-scaled constant. A decision interval or a rate
+// period must stay positive (zero would read as "use the default", and the
+// policies divide by them); an averaging window shorter than one of the
+// per-second samples the policies are fed still holds one.
+const (
+	leastScaledInterval = time.Millisecond
+	leastScaledWindow   = time.Second
+)
+
+// shoalScaleDownColdStarts is the number of cold starts in shoal's default
+// scale-in window (ShoalParams.ScaleDownStabilization). TimeScaled keeps
+// that part in real time; TestTimeScaledOneIsTheDefaults fails if it and
+// ShoalParams.withDefaults disagree.
+const shoalScaleDownColdStarts = 4
+
+// TimeScaled returns p with the policies' own time constants multiplied
+// by f (0.1: ten times faster), whether p sets them or leaves them to their
+// defaults, for runs whose traffic is compressed in time (a demo's day in a
+// minute, a trace replayed faster than it happened). f ≤ 0 returns p as is.
+//
+// Instances keep starting in real time, so ColdStart and ActuationDelay
+// stay as written and so do the parts of shoal's defaults made of them:
+// its default scale-in window is still four real cold starts (or the
+// scaled minute if longer), its default lead the real cold start plus the
+// scaled margin, and weekago's default lead stays derived (real cold start
+// plus the scaled sync period). Also taken as written: ScaleToZeroGrace
+// (the operator's promise of idle time), shoal's BacklogDrain (set by the
+// gateway's real queue timeout) and the forecaster's horizons (it bins
+// samples by calendar minute, day and week). Zero delays stay zero,
+// negative (disabling) values stay negative, kpa's panic window follows
+// its stable window, and no constant is cut below leastScaledInterval or
+// leastScaledWindow unless it was already shorter. TimeScaled(1) gives the
+// defaults.
+//
+// Invalid params are returned as given: building the policy reports them.
+func (p Params) TimeScaled(f float64) Params {
+	d, err := p.withDefaults()
+	if f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) || err != nil {
+		return p
+	}
+	scale := func(v, least time.Duration) time.Duration {
+		if v <= 0 {
+			return v
+		}
+		return max(time.Duration(float64(v)*f), min(v, least))
+	}
+	interval := func(v time.Duration) time.Duration { return scale(v, leastScaledInterval) }
+	window := func(v time.Duration) time.Duration { return scale(v, leastScaledWindow) }
+
+	h := p.HPA.withDefaults()
+	p.HPA.SyncPeriod = interval(h.SyncPeriod)
+	p.HPA.MetricWindow = window(h.MetricWindow)
+	p.HPA.ScaleDownStabilization = window(h.ScaleDownStabilization)
+	p.HPA.ScaleUpStabilization = window(h.ScaleUpStabilization)
+	p.HPA.ScaleUpPeriod = interval(h.ScaleUpPeriod)
+	p.HPA.ScaleDownPeriod = interval(h.ScaleDownPeriod)
+
+	k := p.KPA.withDefaults()
+	p.KPA.TickInterval = interval(k.TickInterval)
+	p.KPA.StableWindow = window(k.StableWindow)
+	p.KPA.ScaleDownDelay = window(k.ScaleDownDelay)
+
+	p.WeekAgo.Lead = interval(p.WeekAgo.Lead)
+
+	s := p.Shoal.withDefaults(d)
+	p.Shoal.Interval = interval(s.Interval)
+	p.Shoal.StableWindow = window(s.StableWindow)
+	p.Shoal.PanicWindow = window(s.PanicWindow)
+	p.Shoal.PanicHold = interval(s.PanicHold)
+	p.Shoal.CollapseHold = window(s.CollapseHold)
+	// Shoal's defaults with no cold start are their time-only parts: the
+	// scale-in window's minimum and the lead's margin.
+	floor := d.ColdStart + d.ActuationDelay
+	bare := p.Shoal.withDefaults(Params{})
+	if p.Shoal.ScaleDownStabilization <= 0 {
+		p.Shoal.ScaleDownStabilization = max(shoalScaleDownColdStarts*floor, window(bare.ScaleDownStabilization))
+	} else {
+		p.Shoal.ScaleDownStabilization = window(s.ScaleDownStabilization)
+	}
+	if p.Shoal.Lead <= 0 {
+		p.Shoal.Lead = floor + interval(bare.Lead)
+	} else {
+		p.Shoal.Lead = interval(p.Shoal.Lead) // the policy raises it to the real floor
+	}
+	return p
+}

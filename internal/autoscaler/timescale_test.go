@@ -79,10 +79,9 @@ func TestTimeScaleShortensScaleIn(t *testing.T) {
 	}
 }
 
-// TestTimeScaleDefaultsMatchThePolicies guards the copies of the policies'
-// defaults in timescale.go: at a scale of (almost) 1 the scaled policy
-// must decide as often and look as far ahead as the unscaled one. A
-// failure means internal/autoscale changed a default; update the copy.
+// TestTimeScaleDefaultsMatchThePolicies checks the spec's time scale end
+// to end: at a scale of (almost) 1 the scaled policy must decide as often
+// and look as far ahead as the unscaled one.
 func TestTimeScaleDefaultsMatchThePolicies(t *testing.T) {
 	type leader interface{ Lead() time.Duration }
 	for _, policy := range []string{"shoal", "hpa", "kpa", "weekago"} {
