@@ -35,8 +35,8 @@ func genMain(args []string, stdout, stderr io.Writer) int {
 		var b strings.Builder
 		for _, n := range names {
 			p := presets[n]
-			fmt.Fprintf(&b, "  %-14s %d days; daily %.0f%%, weekend -%.0f%%, trend %+.1f%%/day, noise %.2f, %d flash crowds, %d outages, %d gaps, %d level shifts\n",
-				n, p.Days, 100*p.DailyAmp, 100*p.WeekendDip, 100*p.TrendPerDay, p.Noise, p.Flash, p.Outages, p.Gaps, p.Shifts)
+			fmt.Fprintf(&b, "  %-14s %d days; daily %.0f%%, %s, trend %+.1f%%/day, noise %.2f, %d flash crowds, %d outages, %d gaps, %d level shifts\n",
+				n, p.Days, 100*p.DailyAmp, weekendText(p.WeekendDip), 100*p.TrendPerDay, p.Noise, p.Flash, p.Outages, p.Gaps, p.Shifts)
 		}
 		fmt.Fprintf(fs.Output(), genUsage, b.String())
 		fs.PrintDefaults()
@@ -68,6 +68,16 @@ func genMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// weekendText describes a preset's weekend against its weekdays: a
+// positive WeekendDip is quieter ("weekend -35%"), a negative one busier
+// ("weekend +25%").
+func weekendText(dip float64) string {
+	if dip == 0 {
+		return "weekend as weekdays"
+	}
+	return fmt.Sprintf("weekend %+.0f%%", -100*dip)
 }
 
 func writeGenerated(g GenSpec, path string, stdout io.Writer) error {
