@@ -14,9 +14,11 @@ import (
 
 // pruneResilience drops the state the config just applied no longer
 // uses: services no route sends to, route state of routes that are gone or
-// dropped the policy, and breakers of endpoints no longer in their pool.
-// Apply calls it after publishing, with g.mu held.
+// dropped the policy, and breakers of endpoints no longer in their pool;
+// and the per-route request series of routes that are gone. Apply calls
+// it after publishing, with g.mu held.
 func (g *Gateway) pruneResilience(d *config.Dynamic) {
+	g.pruneRouteMetrics()
 	services := map[string]bool{}
 	bulkheads, idem, hedges, counters := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, rc := range d.Routes {
@@ -49,6 +51,20 @@ func (g *Gateway) pruneResilience(d *config.Dynamic) {
 	for name := range g.services {
 		g.pruneEndpointsLocked(name)
 	}
+}
+
+// pruneRouteMetrics drops the request series of every (route, service)
+// pair the published table no longer has: a removed route, a route that
+// now sends to another service, and routes of a config that failed to
+// compile (compiling resolves their series before the error is known).
+func (g *Gateway) pruneRouteMetrics() {
+	live := map[[2]string]bool{}
+	if snap := g.current.Load(); snap != nil {
+		for _, r := range snap.table.Routes() {
+			live[[2]string{r.Name, r.Service}] = true
+		}
+	}
+	g.metrics.PruneRoutes(func(route, service string) bool { return live[[2]string{route, service}] })
 }
 
 func prune[V any](m map[string]V, keep map[string]bool) {

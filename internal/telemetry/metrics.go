@@ -7,6 +7,7 @@ package telemetry
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,14 +26,23 @@ type Metrics struct {
 	lastReloadOK    prometheus.Gauge
 	endpoints       *prometheus.GaugeVec
 	gatewayRejected *prometheus.CounterVec
+
+	// routeSeries records the (route, service) pairs Route has made series
+	// for, so PruneRoutes can find the ones a reload left behind.
+	routeMu     sync.Mutex
+	routeSeries map[routeKey]bool
 }
+
+// routeKey is one (route, service) pair of the per-route series.
+type routeKey struct{ route, service string }
 
 // NewMetrics creates a registry with Go and process collectors and every
 // Shoal metric registered on it.
 func NewMetrics() *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
-		Registry: reg,
+		Registry:    reg,
+		routeSeries: map[routeKey]bool{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoal_http_requests_total",
 			Help: "Requests answered, by route, service and status class (2xx, 3xx, 4xx, 5xx).",
@@ -116,6 +126,11 @@ type RouteMetrics struct {
 
 // Route resolves the collectors for a route and its service.
 func (m *Metrics) Route(route, service string) *RouteMetrics {
+	// Held while resolving, so a concurrent PruneRoutes cannot delete the
+	// series between being recorded and being made.
+	m.routeMu.Lock()
+	defer m.routeMu.Unlock()
+	m.routeSeries[routeKey{route, service}] = true
 	rm := &RouteMetrics{
 		duration: m.duration.WithLabelValues(route, service),
 		inFlight: m.inFlight.WithLabelValues(service),
@@ -138,4 +153,23 @@ func (rm *RouteMetrics) End(status int, seconds float64) {
 	}
 	rm.classes[c].Inc()
 	rm.duration.Observe(seconds)
+}
+
+// PruneRoutes deletes the per-route series (shoal_http_requests_total and
+// shoal_http_request_duration_seconds) of every (route, service) pair that
+// live reports false for: routes a reload removed, or whose service
+// changed. Without it a removed route is exported, frozen, for the life of
+// the process. A request still finishing on a removed route after this
+// counts into a series no longer exported.
+func (m *Metrics) PruneRoutes(live func(route, service string) bool) {
+	m.routeMu.Lock()
+	defer m.routeMu.Unlock()
+	for k := range m.routeSeries {
+		if live(k.route, k.service) {
+			continue
+		}
+		m.requests.DeletePartialMatch(prometheus.Labels{"route": k.route, "service": k.service})
+		m.duration.DeleteLabelValues(k.route, k.service)
+		delete(m.routeSeries, k)
+	}
 }

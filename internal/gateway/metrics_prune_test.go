@@ -1,0 +1,91 @@
+package gateway
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestReloadDropsSeriesOfRemovedRoutes(t *testing.T) {
+	a := countingOrigin(t, status(200))
+	b := countingOrigin(t, status(200))
+	routes := `
+  - name: main
+    match: {path_prefix: /api}
+    service: api
+  - name: moved
+    match: {path_prefix: /moved}
+    service: %s`
+	full := fmt.Sprintf(`
+services:
+  api: {endpoints: [%[1]s]}
+  other: {endpoints: [%[2]s]}
+routes:`+routes+`
+  - name: legacy
+    match: {path_prefix: /old}
+    service: other
+`, a.srv.URL, b.srv.URL, "api")
+	g, m := newGateway(t, full)
+	for _, path := range []string{"/api", "/api", "/moved", "/old"} {
+		if rec := do(g, "GET", path, "", nil); rec.Code != 200 {
+			t.Fatalf("GET %s: %d", path, rec.Code)
+		}
+	}
+	ok := func(route, service string) map[string]string {
+		return map[string]string{"route": route, "service": service, "code_class": "2xx"}
+	}
+	for _, c := range []struct {
+		route, service string
+		n              float64
+	}{{"main", "api", 2}, {"moved", "api", 1}, {"legacy", "other", 1}} {
+		if v := metricValue(t, m.Registry, "shoal_http_requests_total", ok(c.route, c.service)); v != c.n {
+			t.Fatalf("before: %s→%s counted %v, want %v", c.route, c.service, v, c.n)
+		}
+	}
+
+	// legacy goes and moved now sends to other. A config that fails to
+	// compile first resolves series for its routes; they go too.
+	bad := parse(t, fmt.Sprintf(`
+services:
+  api: {endpoints: [%s]}
+routes:
+  - name: ghost
+    match: {path_prefix: /ghost}
+    service: api
+  - name: broken
+    match: {path_prefix: /x}
+    service: api
+`, a.srv.URL))
+	bad.Dynamic.Routes[1].Service = "nowhere" // past the parser's check
+	if err := g.Apply(bad.File, &bad.Dynamic); err == nil {
+		t.Fatal("a route to an unknown service was accepted")
+	}
+	cfg := parse(t, fmt.Sprintf(`
+services:
+  api: {endpoints: [%[1]s]}
+  other: {endpoints: [%[2]s]}
+routes:`+routes+"\n", a.srv.URL, b.srv.URL, "other"))
+	if err := g.Apply(cfg.File, &cfg.Dynamic); err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []map[string]string{
+		{"route": "legacy"}, {"route": "moved", "service": "api"}, {"route": "ghost"},
+	} {
+		for _, name := range []string{"shoal_http_requests_total", "shoal_http_request_duration_seconds"} {
+			if v := metricValue(t, m.Registry, name, gone); v != -1 {
+				t.Errorf("%s%v still exported after the reload", name, gone)
+			}
+		}
+	}
+	// The route that stayed keeps its count; the moved one counts afresh
+	// under its new service.
+	do(g, "GET", "/moved", "", nil)
+	if v := metricValue(t, m.Registry, "shoal_http_requests_total", ok("main", "api")); v != 2 {
+		t.Errorf("main→api after the reload: %v, want 2 (kept)", v)
+	}
+	if v := metricValue(t, m.Registry, "shoal_http_requests_total", ok("moved", "other")); v != 1 {
+		t.Errorf("moved→other after the reload: %v, want 1", v)
+	}
+	if v := metricValue(t, m.Registry, "shoal_http_request_duration_seconds", map[string]string{"route": "main"}); v == -1 {
+		t.Error("main's duration histogram was pruned")
+	}
+}
