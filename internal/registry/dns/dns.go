@@ -41,12 +41,21 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
+// reader is the registry interface under a private name: embedding it
+// gives Registry the methods of its static registry (reads, Watch and the
+// read-only errors of Register, Deregister and Heartbeat) without an
+// exported field, and without the static registry's Set and Replace,
+// which only re-resolution may call.
+type reader = registry.Registry
+
 // Registry is the DNS-backed registry. Reads, Watch and the read-only errors
-// come from a static registry it keeps up to date.
+// ("instances come from DNS") come from a static registry it keeps up to
+// date; Close is its own.
 type Registry struct {
-	ro   *static.Registry
-	opts Options
-	log  *slog.Logger
+	reader // ro, seen through the registry interface
+	ro     *static.Registry
+	opts   Options
+	log    *slog.Logger
 
 	mu   sync.Mutex
 	last map[string]map[string][]registry.Instance // service → name → instances
@@ -84,13 +93,15 @@ func New(opts Options) (*Registry, error) {
 			}
 		}
 	}
+	ro := static.NewEmpty("DNS")
 	r := &Registry{
-		ro:   static.NewEmpty("DNS"),
-		opts: opts,
-		log:  opts.Logger.With("component", "registry", "backend", "dns"),
-		last: make(map[string]map[string][]registry.Instance),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		reader: ro,
+		ro:     ro,
+		opts:   opts,
+		log:    opts.Logger.With("component", "registry", "backend", "dns"),
+		last:   make(map[string]map[string][]registry.Instance),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
 	if err := r.Refresh(ctx); err != nil {
@@ -214,34 +225,4 @@ func (r *Registry) Close() error {
 		<-r.done
 	})
 	return r.ro.Close()
-}
-
-// Register fails: instances come from DNS.
-func (r *Registry) Register(ctx context.Context, inst registry.Instance) (registry.Instance, error) {
-	return r.ro.Register(ctx, inst)
-}
-
-// Deregister fails: instances come from DNS.
-func (r *Registry) Deregister(ctx context.Context, service, id string) error {
-	return r.ro.Deregister(ctx, service, id)
-}
-
-// Heartbeat fails: instances come from DNS.
-func (r *Registry) Heartbeat(ctx context.Context, service, id string) (registry.Instance, error) {
-	return r.ro.Heartbeat(ctx, service, id)
-}
-
-// List returns the addresses last resolved for service.
-func (r *Registry) List(ctx context.Context, service string) ([]registry.Instance, error) {
-	return r.ro.List(ctx, service)
-}
-
-// Services returns the configured services that resolved to any address.
-func (r *Registry) Services(ctx context.Context) ([]string, error) {
-	return r.ro.Services(ctx)
-}
-
-// Watch delivers the service's set now and whenever re-resolution changes it.
-func (r *Registry) Watch(ctx context.Context, service string) (<-chan []registry.Instance, error) {
-	return r.ro.Watch(ctx, service)
 }

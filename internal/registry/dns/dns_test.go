@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,8 +84,15 @@ func TestResolvesHostsAndSRV(t *testing.T) {
 	if len(api) == 2 && (api[0].Metadata["srv_priority"] != "1" || api[1].Metadata["srv_weight"] != "5") {
 		t.Errorf("SRV priority/weight not kept: %+v", api)
 	}
-	if _, err := r.Register(ctx, registry.Instance{Service: "web", Address: "10.0.0.9:80"}); !errors.Is(err, registry.ErrReadOnly) {
-		t.Errorf("Register: %v, want ErrReadOnly", err)
+	if _, err := r.Register(ctx, registry.Instance{Service: "web", Address: "10.0.0.9:80"}); !errors.Is(err, registry.ErrReadOnly) || !strings.Contains(err.Error(), "DNS") {
+		t.Errorf("Register: %v, want ErrReadOnly naming DNS", err)
+	}
+	// Only re-resolution may change the sets: the static registry's Set
+	// must not show through.
+	if _, ok := any(r).(interface {
+		Set(string, []registry.Instance)
+	}); ok {
+		t.Error("the DNS registry exposes Set")
 	}
 }
 

@@ -52,9 +52,18 @@ type Options struct {
 	Resync time.Duration
 }
 
+// reader is the registry interface under a private name: embedding it
+// gives Registry the methods of its static registry (reads, Watch and the
+// read-only errors of Register, Deregister and Heartbeat) without an
+// exported field, and without the static registry's Set and Replace,
+// which only the EndpointSlice watch may call.
+type reader = registry.Registry
+
 // Registry lists the instances found in EndpointSlices. Reads, Watch and
-// the read-only errors come from a static registry it keeps up to date.
+// the read-only errors ("instances come from Kubernetes EndpointSlices")
+// come from a static registry it keeps up to date; Close is its own.
 type Registry struct {
+	reader // ro, seen through the registry interface
 	ro     *static.Registry
 	client kubernetes.Interface
 	log    *slog.Logger
@@ -77,8 +86,10 @@ func New(opts Options) (*Registry, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	ro := static.NewEmpty("Kubernetes EndpointSlices")
 	return &Registry{
-		ro:      static.NewEmpty("Kubernetes EndpointSlices"),
+		reader:  ro,
+		ro:      ro,
 		client:  opts.Client,
 		log:     opts.Logger.With("component", "kube-discovery"),
 		resync:  opts.Resync,
@@ -165,36 +176,6 @@ func (r *Registry) WaitSynced(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// Register always fails: instances come from EndpointSlices.
-func (r *Registry) Register(ctx context.Context, in registry.Instance) (registry.Instance, error) {
-	return r.ro.Register(ctx, in)
-}
-
-// Deregister always fails: instances come from EndpointSlices.
-func (r *Registry) Deregister(ctx context.Context, service, id string) error {
-	return r.ro.Deregister(ctx, service, id)
-}
-
-// Heartbeat always fails: instances come from EndpointSlices.
-func (r *Registry) Heartbeat(ctx context.Context, service, id string) (registry.Instance, error) {
-	return r.ro.Heartbeat(ctx, service, id)
-}
-
-// List returns the service's instances, draining ones included.
-func (r *Registry) List(ctx context.Context, service string) ([]registry.Instance, error) {
-	return r.ro.List(ctx, service)
-}
-
-// Services returns the mapped services that have instances.
-func (r *Registry) Services(ctx context.Context) ([]string, error) {
-	return r.ro.Services(ctx)
-}
-
-// Watch delivers the service's instances now and after every change.
-func (r *Registry) Watch(ctx context.Context, service string) (<-chan []registry.Instance, error) {
-	return r.ro.Watch(ctx, service)
 }
 
 // Close stops every watch and closes the watchers' channels.
