@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -93,21 +92,14 @@ func tally(t *testing.T, outs []burstOutcome, limit time.Duration) map[string]in
 // once, or after the wait timeout). No request hangs: each ends within the
 // wait timeout plus the service time plus a second.
 func TestBurstBeyondCapacityIsHeldOrRejected(t *testing.T) {
-	listen, admin := freePort(t), freePort(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shoal.yaml")
-	writeFile(t, path, fmt.Sprintf(`listen: [%s]
-admin: %s
-state_dir: %s
-services:
+	g := runGateway(t, fmt.Sprintf(`services:
   burst:
     run: {command: %s, ready: {path: /healthz, interval: 50ms}}
     scale: {policy: static, min: 1, max: 1, container_concurrency: 2, queue_limit: 6, wait_timeout: 2s}
 routes:
   - {service: burst}
-`, listen, admin, filepath.Join(dir, "state"), echoBin))
-	start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
+`, echoBin))
+	listen, admin := g.listen, g.admin
 	waitReady(t, admin, "burst", 1)
 	client := &http.Client{Timeout: 15 * time.Second}
 	const waitTimeout = 2 * time.Second

@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 // TestDemoTellsTheScalingStory runs `shoal demo --duration 60s` and checks
@@ -18,11 +22,29 @@ func TestDemoTellsTheScalingStory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo runs for a minute; skipped with -short")
 	}
-	listen, admin := freePort(t), freePort(t)
-	out, err := exec.Command(shoalBin, "demo", "--duration", "60s", "--json",
-		"--listen", listen, "--admin", admin, "--state-dir", filepath.Join(t.TempDir(), "demo")).Output()
+	// The demo binds its ports itself and runs to the end: a port taken
+	// before it bound shows only as its exit, and is retried on new ports.
+	var out []byte
+	err := freeport.Retry(portAttempts, func() error {
+		ports, err := freeport.Ports(2)
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(shoalBin, "demo", "--duration", "60s", "--json",
+			"--listen", fmt.Sprintf("127.0.0.1:%d", ports[0]), "--admin", fmt.Sprintf("127.0.0.1:%d", ports[1]),
+			"--state-dir", filepath.Join(t.TempDir(), "demo"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if out, err = cmd.Output(); err != nil {
+			if freeport.InUse(stderr.Bytes()) {
+				err = freeport.ErrTaken
+			}
+			return fmt.Errorf("shoal demo: %w\n%s\n%s", err, out, stderr.Bytes())
+		}
+		return nil
+	})
 	if err != nil {
-		t.Fatalf("shoal demo: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	var res struct {
 		Peaks         map[string]map[string]int `json:"peaks"`

@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -13,12 +12,7 @@ import (
 func TestDNSDiscovery(t *testing.T) {
 	o := named(t, "found-by-dns", 0)
 	u, _ := url.Parse(o.URL)
-	listen, admin := freePort(t), freePort(t)
-	path := filepath.Join(t.TempDir(), "shoal.yaml")
-	writeFile(t, path, fmt.Sprintf(`listen: [%s]
-admin: %s
-state_dir: %s
-services:
+	g := runGateway(t, fmt.Sprintf(`services:
   api:
     dns: {names: ["localhost:%s"], interval: 1s}
     # localhost may also resolve to ::1, where nothing listens: the TCP
@@ -26,9 +20,8 @@ services:
     health: {type: tcp, interval: 200ms, timeout: 100ms}
 routes:
   - {service: api}
-`, listen, admin, filepath.Join(t.TempDir(), "state"), u.Port()))
-	start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
+`, u.Port()))
+	listen, admin := g.listen, g.admin
 	eventually(t, 5*time.Second, "instance found by DNS serves", func() bool {
 		resp, body := get(t, "http://"+listen+"/")
 		return resp.StatusCode == 200 && body == "found-by-dns"

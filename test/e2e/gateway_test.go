@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 func named(t *testing.T, name string, delay time.Duration) *httptest.Server {
@@ -64,22 +66,18 @@ func TestValidate(t *testing.T) {
 func TestRunReloadAndDrain(t *testing.T) {
 	one, two := named(t, "one", 0), named(t, "two", 0)
 	slow := named(t, "slow", 700*time.Millisecond)
-	listen, adminAddr := freePort(t), freePort(t)
-	path := filepath.Join(t.TempDir(), "shoal.yaml")
 	cfg := func(to string) string {
-		return fmt.Sprintf("listen: [%s]\nadmin: %s\nstate_dir: "+filepath.Join(filepath.Dir(path), "state")+"\nservices:\n  s: {endpoints: [%s]}\n  slow: {endpoints: [%s]}\nroutes:\n  - {match: {path_prefix: /slow}, service: slow}\n  - {service: s}\n", listen, adminAddr, to, slow.URL)
+		return fmt.Sprintf("services:\n  s: {endpoints: [%s]}\n  slow: {endpoints: [%s]}\nroutes:\n  - {match: {path_prefix: /slow}, service: slow}\n  - {service: s}\n", to, slow.URL)
 	}
-	writeFile(t, path, cfg(one.URL))
-	p := start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+adminAddr+"/readyz")
-	front := "http://" + listen
+	g := runGateway(t, cfg(one.URL))
+	adminAddr, front := g.admin, "http://"+g.listen
 	if _, body := get(t, front+"/"); body != "one" {
 		t.Fatalf("first answer %q", body)
 	}
 
 	// SIGHUP re-reads the file.
-	writeFile(t, path, cfg(two.URL))
-	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	g.reconfigure(t, cfg(two.URL))
+	if err := g.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -96,7 +94,7 @@ func TestRunReloadAndDrain(t *testing.T) {
 	var before, after struct{ Generation int }
 	_, body := get(t, "http://"+adminAddr+"/api/config/status")
 	_ = json.Unmarshal([]byte(body), &before)
-	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	_ = g.cmd.Process.Signal(syscall.SIGHUP)
 	deadline = time.Now().Add(5 * time.Second)
 	for after.Generation <= before.Generation && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -123,21 +121,23 @@ func TestRunReloadAndDrain(t *testing.T) {
 		got <- string(b)
 	}()
 	time.Sleep(200 * time.Millisecond)
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if body := <-got; body != "slow" {
 		t.Errorf("in-flight request during SIGTERM got %q", body)
 	}
-	if err := p.wait(t, 10*time.Second); err != nil {
+	if err := g.wait(t, 10*time.Second); err != nil {
 		t.Errorf("shoal exit after SIGTERM: %v", err)
 	}
 }
 
 func TestProxyCommand(t *testing.T) {
 	a, b := named(t, "a", 0), named(t, "b", 0)
-	listen := freePort(t)
-	start(t, "proxy", "--listen", listen, "--to", a.URL+","+b.URL, "--quiet")
+	_, addrs := startListening(t, 1, freeport.Ports, func(addrs []string) []string {
+		return []string{"proxy", "--listen", addrs[0], "--to", a.URL + "," + b.URL, "--quiet"}
+	})
+	listen := addrs[0]
 	deadline := time.Now().Add(10 * time.Second)
 	seen := map[string]int{}
 	for len(seen) < 2 && time.Now().Before(deadline) {
@@ -153,7 +153,7 @@ func TestProxyCommand(t *testing.T) {
 	if seen["a"] == 0 || seen["b"] == 0 {
 		t.Errorf("round robin over both upstreams expected, saw %v", seen)
 	}
-	if code, out := runShoal(t, "proxy", "--listen", freePort(t)); code != 1 || !strings.Contains(out, "--to is required") {
+	if code, out := runShoal(t, "proxy", "--listen", "127.0.0.1:0"); code != 1 || !strings.Contains(out, "--to is required") {
 		t.Errorf("proxy without --to: %d %q", code, out)
 	}
 }

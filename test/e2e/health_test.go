@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -76,12 +75,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 func TestActiveHealthAndOutlierDetection(t *testing.T) {
 	a, b := newToggled(t, "a"), newToggled(t, "b")
 	c, d := newToggled(t, "c"), newToggled(t, "d")
-	listen, admin := freePort(t), freePort(t)
-	path := filepath.Join(t.TempDir(), "shoal.yaml")
-	writeFile(t, path, fmt.Sprintf(`listen: [%s]
-admin: %s
-state_dir: %s
-services:
+	g := runGateway(t, fmt.Sprintf(`services:
   checked:
     endpoints: [%s, %s]
     health: {path: /healthz, interval: 100ms, timeout: 50ms, jitter: 0, unhealthy_threshold: 2, healthy_threshold: 2}
@@ -91,10 +85,8 @@ services:
 routes:
   - {match: {path_prefix: /passive}, service: passive}
   - {service: checked}
-`, listen, admin, filepath.Join(t.TempDir(), "state"), a.URL, b.URL, c.URL, d.URL))
-	start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
-	front := "http://" + listen
+`, a.URL, b.URL, c.URL, d.URL))
+	admin, front := g.admin, "http://"+g.listen
 
 	// Both checked endpoints come into rotation after their first probe.
 	eventually(t, 3*time.Second, "both endpoints healthy", func() bool {

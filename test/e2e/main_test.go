@@ -3,17 +3,13 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -45,64 +41,46 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// freePort returns a loopback address that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // proc is a running shoal process with its output captured.
 type proc struct {
 	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan error
+	out  *lockedBuffer // stdout and stderr; complete once done is closed
+	done chan struct{}
+	err  error // the exit status, valid after done
 }
 
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(shoalBin, args...), done: make(chan error, 1)}
-	pr, pw := io.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = pw, pw
+	p := &proc{cmd: exec.Command(shoalBin, args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	// Not an *os.File: exec copies the output and Wait returns only when
+	// the copy is done, so a process that exited has all its output here.
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-		}
-	}()
-	go func() { p.done <- p.cmd.Wait(); pw.Close() }()
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
+		p.kill()
 		if t.Failed() {
-			t.Logf("shoal output:\n%s", p.output())
+			t.Logf("shoal %s output:\n%s", strings.Join(args, " "), p.output())
 		}
 	})
 	return p
 }
 
-func (p *proc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
+// kill stops the process at once and waits for it.
+func (p *proc) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
 }
+
+func (p *proc) output() string { return p.out.String() }
 
 func (p *proc) wait(t *testing.T, d time.Duration) error {
 	t.Helper()
 	select {
-	case err := <-p.done:
-		p.done <- err // keep it for Cleanup
-		return err
+	case <-p.done:
+		return p.err
 	case <-time.After(d):
 		t.Fatalf("shoal did not exit within %v", d)
 		return nil

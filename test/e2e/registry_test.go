@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,15 +27,10 @@ func call(t *testing.T, method, url, body string) (int, string) {
 
 func TestSelfRegistrationSurvivesKill9(t *testing.T) {
 	one := named(t, "registered", 0)
-	listen, admin := freePort(t), freePort(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shoal.yaml")
-	writeFile(t, path, fmt.Sprintf("listen: [%s]\nadmin: %s\nstate_dir: %s\nservices:\n  api: {}\n  bulk: {}\nroutes:\n  - {service: api}\n", listen, admin, filepath.Join(dir, "state")))
-	p := start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
-	api := "http://" + admin + "/api/services/"
+	g := runGateway(t, "services:\n  api: {}\n  bulk: {}\nroutes:\n  - {service: api}\n")
+	api := "http://" + g.admin + "/api/services/"
 
-	if resp, _ := get(t, "http://"+listen+"/"); resp.StatusCode != 503 {
+	if resp, _ := get(t, "http://"+g.listen+"/"); resp.StatusCode != 503 {
 		t.Fatalf("no instance yet: %d", resp.StatusCode)
 	}
 	code, body := call(t, "POST", api+"api/instances", fmt.Sprintf(`{"address": %q, "ttl": "30s", "metadata": {"zone": "a"}}`, strings.TrimPrefix(one.URL, "http://")))
@@ -45,7 +39,7 @@ func TestSelfRegistrationSurvivesKill9(t *testing.T) {
 		t.Fatalf("register: %d %s", code, body)
 	}
 	eventually(t, 3*time.Second, "registered instance serves", func() bool {
-		_, b := get(t, "http://"+listen+"/")
+		_, b := get(t, "http://"+g.listen+"/")
 		return b == "registered"
 	})
 	if code, _ := call(t, "PUT", api+"api/instances/"+reg.ID+"/heartbeat", ""); code != 200 {
@@ -69,14 +63,16 @@ func TestSelfRegistrationSurvivesKill9(t *testing.T) {
 		}
 	}
 	registeredAt := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := g.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = p.wait(t, 5*time.Second)
+	_ = g.wait(t, 5*time.Second)
 	time.Sleep(500 * time.Millisecond)
 
-	start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
+	// Same config file and state directory; the ports are new ones, as
+	// the old ones may have been taken meanwhile.
+	g.start(t)
+	api = "http://" + g.admin + "/api/services/"
 	_, body = get(t, api+"bulk/instances")
 	var list []struct {
 		Address   string
@@ -96,14 +92,14 @@ func TestSelfRegistrationSurvivesKill9(t *testing.T) {
 	}
 	// The first registration also came back and serves again.
 	eventually(t, 3*time.Second, "registered instance serves after restart", func() bool {
-		_, b := get(t, "http://"+listen+"/")
+		_, b := get(t, "http://"+g.listen+"/")
 		return b == "registered"
 	})
 	if code, _ := call(t, "DELETE", api+"api/instances/"+reg.ID, ""); code != 204 {
 		t.Errorf("deregister: %d", code)
 	}
 	eventually(t, 3*time.Second, "deregistered instance leaves the pool", func() bool {
-		resp, _ := get(t, "http://"+listen+"/")
+		resp, _ := get(t, "http://"+g.listen+"/")
 		return resp.StatusCode == 503
 	})
 }

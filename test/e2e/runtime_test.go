@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,13 +50,7 @@ func waitReady(t *testing.T, admin, svc string, n int) {
 // starts itself, scales it 1→4→1 through `shoal scale` while a load loop
 // runs, and requires that no request fails, draining included.
 func TestLocalRuntimeScaleWithLoad(t *testing.T) {
-	listen, admin := freePort(t), freePort(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shoal.yaml")
-	writeFile(t, path, fmt.Sprintf(`listen: [%s]
-admin: %s
-state_dir: %s
-services:
+	g := runGateway(t, fmt.Sprintf(`services:
   echo:
     run: {command: %s, port_env: PORT, ready: {path: /healthz, interval: 50ms}, grace: 5s}
     scale: {min: 1, max: 6}
@@ -66,9 +59,8 @@ services:
 routes:
   - {match: {path_prefix: /ghost}, service: ghost}
   - {service: echo}
-`, listen, admin, filepath.Join(dir, "state"), echoBin))
-	p := start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
+`, echoBin))
+	listen, admin := g.listen, g.admin
 	waitReady(t, admin, "echo", 1)
 
 	var ok, failed atomic.Int64
@@ -152,8 +144,8 @@ routes:
 	if len(d.Runtime.Processes) == 0 {
 		t.Fatalf("no processes listed: %s", body)
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	if err := p.wait(t, 20*time.Second); err != nil {
+	_ = g.cmd.Process.Signal(syscall.SIGTERM)
+	if err := g.wait(t, 20*time.Second); err != nil {
 		t.Errorf("exit: %v", err)
 	}
 	for _, pr := range d.Runtime.Processes {
@@ -167,21 +159,14 @@ routes:
 // gateway holds it, starts an instance, and serves it once the instance is
 // ready, saying how long the cold start took.
 func TestWakeFromZero(t *testing.T) {
-	listen, admin := freePort(t), freePort(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shoal.yaml")
-	writeFile(t, path, fmt.Sprintf(`listen: [%s]
-admin: %s
-state_dir: %s
-services:
+	g := runGateway(t, fmt.Sprintf(`services:
   lazy:
     run: {command: %s, ready: {path: /healthz, interval: 20ms}}
     scale: {min: 0, max: 2, policy: kpa}
 routes:
   - {service: lazy}
-`, listen, admin, filepath.Join(dir, "state"), echoBin))
-	start(t, "run", "-c", path)
-	waitHTTP(t, "http://"+admin+"/readyz")
+`, echoBin))
+	listen, admin := g.listen, g.admin
 	if s := services(t, admin)["lazy"]; s.Instances.Ready != 0 || s.Desired != 0 {
 		t.Fatalf("service must start at zero: %+v", s)
 	}
