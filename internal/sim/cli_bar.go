@@ -15,8 +15,8 @@ import (
 
 const barUsage = `usage: shoal sim bar [--traces a,b] [--cold-start 30s] [--cache DIR] [--detail]
 
-Evaluates the bar of issue 8 on the generated traces (the tuning presets
-and the held-out ones, see shoal sim gen --help): every policy is swept
+Evaluates the bar of issue 8 on the generated traces (the tuning presets,
+the held-out ones and the stress set, see shoal sim gen --help): every policy is swept
 over its targets with the fluid engine, and shoal is compared with the best
 of hpa, kpa and weekago at equal cost and at equal violations, and with
 oracle. Prints one markdown row per trace (and with --detail each trace's
@@ -31,14 +31,15 @@ Flags:
 func barBaselines() []string { return []string{"hpa", "kpa", "weekago", "oracle"} }
 
 func barMain(args []string, stdout, stderr io.Writer) int {
-	all, held := AllPresets()
+	all, _ := AllPresets()
 	names := make([]string, 0, len(all))
 	for n := range all {
 		names = append(names, n)
 	}
+	order := map[string]int{SetTuning: 0, SetHeldOut: 1, SetStress: 2}
 	sort.Slice(names, func(i, j int) bool {
-		if held[names[i]] != held[names[j]] {
-			return !held[names[i]]
+		if a, b := order[PresetSet(names[i])], order[PresetSet(names[j])]; a != b {
+			return a < b
 		}
 		return names[i] < names[j]
 	})
@@ -77,10 +78,7 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", n, err)
 			return 1
 		}
-		set := "tuning"
-		if held[n] {
-			set = "held out"
-		}
+		set := PresetSet(n)
 		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s |\n", n, set, ratioCell(b), savingCell(b), oracleCell(b))
 		if *detail {
 			var sb strings.Builder

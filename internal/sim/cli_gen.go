@@ -35,8 +35,8 @@ func genMain(args []string, stdout, stderr io.Writer) int {
 		var b strings.Builder
 		for _, n := range names {
 			p := presets[n]
-			fmt.Fprintf(&b, "  %-14s %d days; daily %.0f%%, %s, trend %+.1f%%/day, noise %.2f, %d flash crowds, %d outages, %d gaps, %d level shifts\n",
-				n, p.Days, 100*p.DailyAmp, weekendText(p.WeekendDip), 100*p.TrendPerDay, p.Noise, p.Flash, p.Outages, p.Gaps, p.Shifts)
+			fmt.Fprintf(&b, "  %-14s %s, %d days, %v buckets; daily %.0f%%, %s, trend %+.1f%%/day, noise %.2f, bucket scatter %.2f, %d flash crowds, %d outages, %d gaps, %d level shifts\n",
+				n, PresetSet(n), p.Days, p.Bucket, 100*p.DailyAmp, weekendText(p.WeekendDip), 100*p.TrendPerDay, p.Noise, p.Jitter, p.Flash, p.Outages, p.Gaps, p.Shifts)
 		}
 		fmt.Fprintf(fs.Output(), genUsage, b.String())
 		fs.PrintDefaults()

@@ -25,6 +25,10 @@ type GenSpec struct {
 	// space, ~30 min memory); Shifts the number of lasting level shifts.
 	Noise  float64
 	Shifts int
+	// Jitter is the stddev of independent per-bucket multiplicative noise
+	// (lognormal, mean-preserving): the minute-to-minute scatter of a trace
+	// recorded at low counts, which the slow Noise does not have.
+	Jitter float64
 	// Flash crowds: how many, and the peak multiplier range.
 	Flash            int
 	FlashMin, FlashX float64
@@ -89,12 +93,61 @@ func heldOut() map[string]GenSpec {
 	}
 }
 
-// AllPresets are the tuning presets and the held-out ones, with whether
-// each is held out.
+// stress are shapes built to find where shoal breaks rather than to
+// resemble one service: white per-minute scatter (a trace recorded at low
+// counts), two days with no weekly history, spikes far above the base,
+// outages under heavy noise, lasting level shifts, five-minute buckets.
+// They were added after the tuning and held-out sets, and the adaptive
+// scale-in window was designed on them (docs/autoscaling.md).
+func stress() map[string]GenSpec {
+	return map[string]GenSpec{
+		"jittery": {Days: 14, Bucket: time.Minute, Seed: 101, BaseRPS: 200,
+			DailyAmp: 0.6, WeekendDip: 0.2, Noise: 0.05, Jitter: 0.3},
+		"two-days": {Days: 2, Bucket: time.Minute, Seed: 102, BaseRPS: 200,
+			DailyAmp: 0.5, Noise: 0.1, Jitter: 0.1, Flash: 4, FlashMin: 1.5, FlashX: 3},
+		"spiky": {Days: 14, Bucket: time.Minute, Seed: 103, BaseRPS: 100,
+			DailyAmp: 0.4, WeekendDip: 0.1, Noise: 0.08, Flash: 30, FlashMin: 3, FlashX: 8},
+		"noisy-outages": {Days: 21, Bucket: time.Minute, Seed: 104, BaseRPS: 300,
+			DailyAmp: 0.6, WeekendDip: 0.3, Noise: 0.15, Jitter: 0.15,
+			Outages: 4, SurgeMin: 0.2, SurgeMax: 1.5, SurgeDecay: 4},
+		"level-shifts": {Days: 14, Bucket: time.Minute, Seed: 105, BaseRPS: 250,
+			DailyAmp: 0.2, Noise: 0.08, Shifts: 12},
+		"five-minute": {Days: 28, Bucket: 5 * time.Minute, Seed: 106, BaseRPS: 400,
+			DailyAmp: 0.7, WeekendDip: 0.4, TrendPerDay: 0.01, Noise: 0.07,
+			Flash: 5, FlashMin: 1.5, FlashX: 2.5},
+	}
+}
+
+// Preset sets (see PresetSet).
+const (
+	SetTuning  = "tuning"
+	SetHeldOut = "held out"
+	SetStress  = "stress"
+)
+
+// PresetSet says which set a preset belongs to ("" if none).
+func PresetSet(name string) string {
+	switch {
+	case hasKey(Presets(), name):
+		return SetTuning
+	case hasKey(heldOut(), name):
+		return SetHeldOut
+	case hasKey(stress(), name):
+		return SetStress
+	}
+	return ""
+}
+
+func hasKey(m map[string]GenSpec, k string) bool { _, ok := m[k]; return ok }
+
+// AllPresets are every preset, with whether each is held out.
 func AllPresets() (map[string]GenSpec, map[string]bool) {
 	all, held := Presets(), map[string]bool{}
 	for n, g := range heldOut() {
 		all[n], held[n] = g, true
+	}
+	for n, g := range stress() {
+		all[n] = g
 	}
 	return all, held
 }
@@ -143,6 +196,9 @@ func Generate(g GenSpec) (*Trace, error) {
 		rate *= math.Pow(1+g.TrendPerDay, day)
 		ar = rho*ar + math.Sqrt(1-rho*rho)*g.Noise*rng.NormFloat64()
 		rate *= math.Exp(ar)
+		if g.Jitter > 0 {
+			rate *= math.Exp(g.Jitter*rng.NormFloat64() - g.Jitter*g.Jitter/2)
+		}
 		for _, s := range shifts {
 			if min >= s.start {
 				rate *= s.mult
