@@ -25,6 +25,7 @@ type Shoal struct {
 	idleSecs  int
 	work      workEstimator
 	guard     *outageGuard
+	scatter   *scatterFloor
 }
 
 // NewShoal builds the shoal policy.
@@ -42,6 +43,7 @@ func NewShoal(p Params) (*Shoal, error) {
 		recs:     newTimedLog(s.ScaleDownStabilization, int(s.ScaleDownStabilization/s.Interval)+2),
 		work:     newWorkEstimator(s.BacklogDrain, p.ColdStart+p.ActuationDelay),
 		guard:    newOutageGuard(s),
+		scatter:  newScatterFloor(s.ScatterZ, scatterLevelMinutes),
 	}, nil
 }
 
@@ -66,6 +68,9 @@ func (a *Shoal) Observe(s Sample) {
 	}
 	a.stable.push(v)
 	a.panicWin.push(v)
+	if a.s.ScatterZ > 0 {
+		a.scatter.observe(v)
+	}
 	a.fc.Observe(s.T, v)
 	if a.guard.observe(s, v) && !a.s.Reactive {
 		usualNow := 0.0
@@ -92,6 +97,9 @@ func (a *Shoal) Decide(st State) Decision {
 		if note != "" {
 			reason = fmt.Sprintf("shoal: hourly pattern (rise predicted within %v)", a.s.Lead)
 		}
+	}
+	if f := a.scatter.value(); f > demand {
+		demand, reason = f, "shoal: scatter (upper quantile of the recent minutes)"
 	}
 	if hold, why := a.outageFloor(now); hold > demand {
 		demand, reason = hold, "shoal: outage guard ("+why+"), holding capacity for the return"
@@ -142,6 +150,9 @@ func (a *Shoal) Decide(st State) Decision {
 	}
 	return Decision{Desired: desired, Reason: reason, Forecast: forecast, Panic: panic}
 }
+
+// scatterLevelMinutes is the time constant of the scatter floor's level.
+const scatterLevelMinutes = 5
 
 const (
 	reasonStable = "shoal: reactive, stable window"

@@ -72,6 +72,12 @@ type ShoalParams struct {
 	// after a few seconds, so a backlog must go within seconds of the new
 	// instances being ready or everything behind it is late.
 	BacklogDrain time.Duration
+	// ScatterZ: when the demand scatters from minute to minute by more
+	// than the 5 % a target's headroom absorbs, hold its recent level times
+	// exp(ScatterZ × the excess scatter) (see scatterFloor). Default 3: a
+	// σ = 0.3 scatter is held at its 99th percentile, σ = 0.1 at its 93rd.
+	// Negative disables.
+	ScatterZ float64
 	// Reactive disables the predictive part (ablation).
 	Reactive bool
 	// Forecast tunes the forecaster.
@@ -138,6 +144,9 @@ func (s ShoalParams) withDefaults(p Params) ShoalParams {
 	}
 	if s.BacklogDrain <= 0 {
 		s.BacklogDrain = 3 * time.Second
+	}
+	if s.ScatterZ == 0 {
+		s.ScatterZ = 3
 	}
 	if s.ZeroDemand <= 0 {
 		s.ZeroDemand = 0.05

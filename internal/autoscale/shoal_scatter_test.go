@@ -1,0 +1,105 @@
+package autoscale
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// feedMinutes feeds the floor one value per second, constant within each
+// minute.
+func feedMinutes(f *scatterFloor, minutes []float64) {
+	for _, m := range minutes {
+		for range 60 {
+			f.observe(m)
+		}
+	}
+}
+
+// Demand that scatters ±30 % (lognormal) from minute to minute around 100
+// is held at level × exp(z × (σ − 0.05)); smooth demand around the same
+// level gets no floor.
+func TestScatterFloorFollowsTheScatter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	noisy, smooth := make([]float64, 120), make([]float64, 120)
+	for i := range noisy {
+		noisy[i] = 100 * math.Exp(0.3*rng.NormFloat64())
+		smooth[i] = 100 * (1 + 0.002*rng.NormFloat64())
+	}
+	fn, fs := newScatterFloor(1.28, 5), newScatterFloor(1.28, 5)
+	feedMinutes(fn, noisy)
+	feedMinutes(fs, smooth)
+	// 100·exp(1.28·0.25) = 138; the level's EWMA and σ's estimate are noisy.
+	if v := fn.value(); v < 105 || v > 185 {
+		t.Errorf("noisy floor %.1f, want about 138", v)
+	}
+	if v := fs.value(); v != 0 {
+		t.Errorf("smooth floor %.1f, want none", v)
+	}
+}
+
+// A ramp has no second differences and a lone burst moves their median by
+// one place: neither is scatter.
+func TestScatterFloorIgnoresRampsAndBursts(t *testing.T) {
+	var ms []float64
+	for i := range 60 {
+		ms = append(ms, 100+2*float64(i)) // +2 %/min down to +1 %/min
+	}
+	ms[50] = 600 // one burst minute
+	f := newScatterFloor(2, 5)
+	feedMinutes(f, ms)
+	if v := f.value(); v != 0 {
+		t.Errorf("floor %.1f after a ramp and one burst minute, want none", v)
+	}
+	// A steep ramp (+10 %/min, a demo's compressed day) is no scatter either.
+	ms = ms[:0]
+	for i := range 40 {
+		ms = append(ms, 10*math.Pow(1.1, float64(i)))
+	}
+	g := newScatterFloor(3, 5)
+	feedMinutes(g, ms)
+	if v := g.value(); v != 0 {
+		t.Errorf("floor %.1f on a steep ramp, want none", v)
+	}
+}
+
+// No demand resets the floor: nothing is held for an idle service.
+func TestScatterFloorResetsWhenIdle(t *testing.T) {
+	f := newScatterFloor(1.28, 5)
+	feedMinutes(f, []float64{100, 140, 80, 130, 75, 130, 100, 70, 140, 100, 80, 130, 100, 75, 135, 100, 140, 80, 130})
+	if f.value() == 0 {
+		t.Fatal("no floor after 17 minutes of demand")
+	}
+	feedMinutes(f, []float64{0})
+	if v := f.value(); v != 0 {
+		t.Fatalf("floor %.1f after an idle minute, want 0", v)
+	}
+}
+
+// In the policy: a service whose minutes scatter is kept above the
+// reactive need of a quiet minute, and the reason says why.
+func TestShoalHoldsForScatter(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	rng := rand.New(rand.NewPCG(3, 4))
+	now := t0
+	for range 60 {
+		rate := 1000 * math.Exp(0.3*rng.NormFloat64())
+		now = steady(a, now, 60, rate, 0.1)
+	}
+	// A quiet minute: 600 rps × 0.1 s = 60 in flight, 6 instances.
+	now = steady(a, now, 60, 600, 0.1)
+	d := a.Decide(State{Now: now, Desired: 6, Ready: 6})
+	if d.Desired <= 10 {
+		t.Fatalf("desired %d (%s) after a quiet minute in scatter around 100 in flight, want above 10", d.Desired, d.Reason)
+	}
+	b := newShoal(t, Params{Target: 10, Shoal: ShoalParams{ScatterZ: -1, ScaleDownStabilization: time.Minute}})
+	now = t0
+	for range 60 {
+		now = steady(b, now, 60, 1000*math.Exp(0.3*rng.NormFloat64()), 0.1)
+	}
+	now = steady(b, now, 180, 600, 0.1)
+	if d := b.Decide(State{Now: now, Desired: 6, Ready: 6}); d.Desired > 7 {
+		t.Fatalf("with the floor disabled and a 1 min window, desired %d (%s), want the reactive 6–7", d.Desired, d.Reason)
+	}
+}
