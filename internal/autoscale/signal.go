@@ -47,9 +47,12 @@ func newWorkEstimator(drain, lead time.Duration) workEstimator {
 }
 
 // workQueueSuspect: readings above this multiple of the learned work are
-// learned slowly when the queue is not measured (see learn). Chosen on the tuning traces: with a 120 s
-// cold start it cut bursty's cost above oracle from +53 % to +35 %; with
-// 30 s it changes the results by under 2 %.
+// learned slowly when the queue is not measured (see learn). Chosen on the
+// tuning traces: with a 120 s cold start it cut bursty's cost above oracle
+// from +53 % to +35 %; with 30 s it changes the results by under 2 %. A
+// measured queue does not need it: the reading then holds no wait, and
+// applying it there too left the simulator's bar (30 s and 120 s) exactly
+// unchanged while it would slow the following of a real slowdown.
 const workQueueSuspect = 1.25
 
 // maxBacklogShare caps the backlog's share on top of λ·S (at most double):
