@@ -93,6 +93,20 @@ type Options struct {
 	// away: how long it waited and one of the Outcome constants. It runs on
 	// the request's goroutine and must not block.
 	OnHeld func(waited time.Duration, outcome string)
+	// Holds, when set, is told when each request starts and stops waiting
+	// in the queue (signals.Holds fits), so the traffic signals can tell
+	// the time spent waiting from the time spent in service. Its methods
+	// run on the request's goroutine, outside any lock, and must not block.
+	Holds HoldObserver
+}
+
+// HoldObserver follows the queue: HoldBegin when a request starts waiting
+// for a slot, HoldEnd when it stops (released, timed out or canceled), both
+// called from the held request's goroutine in that order. Requests that are
+// passed on or turned away at once are never held.
+type HoldObserver interface {
+	HoldBegin()
+	HoldEnd()
 }
 
 // Activator gates one service's requests on its capacity. Make it with New.
@@ -100,6 +114,7 @@ type Activator struct {
 	capacity     func() (int, int)
 	wake         func()
 	onHeld       func(time.Duration, string)
+	holds        HoldObserver
 	queueLimit   int64
 	waitTimeout  time.Duration
 	recheck      time.Duration
@@ -138,6 +153,7 @@ func New(o Options) *Activator {
 		capacity:     o.Capacity,
 		wake:         o.Wake,
 		onHeld:       o.OnHeld,
+		holds:        o.Holds,
 		queueLimit:   int64(o.QueueLimit),
 		waitTimeout:  o.WaitTimeout,
 		recheck:      o.Recheck,

@@ -112,6 +112,9 @@ func (a *Activator) hold(next http.Handler, w http.ResponseWriter, r *http.Reque
 		next.ServeHTTP(w, r)
 		return
 	}
+	if a.holds != nil {
+		a.holds.HoldBegin()
+	}
 	if startPump {
 		go a.pump()
 	}
@@ -133,6 +136,9 @@ func (a *Activator) hold(next http.Handler, w http.ResponseWriter, r *http.Reque
 		a.queued.Add(-1)
 	}
 	a.mu.Unlock()
+	if a.holds != nil {
+		a.holds.HoldEnd()
+	}
 	waited := time.Since(start)
 
 	ctxErr := ctx.Err()

@@ -22,6 +22,33 @@ type Sample struct {
 	InFlight float64
 	// Errors counts responses that failed (5xx, timeouts, rejections).
 	Errors float64
+	// Queued is the part of InFlight that waited at the gateway for a free
+	// slot (held by the activator: scaled to zero, instances starting or
+	// every instance at its concurrency limit), time-averaged over the
+	// second. It is meaningful only when QueueMeasured is set.
+	Queued float64
+	// QueueMeasured says that the source measures the gateway queue, so a
+	// Queued of 0 means nothing waited. Sources that cannot see the queue
+	// (older peers, gateways that do not hold requests) leave it false and
+	// the policies then infer the queue from InFlight as before.
+	QueueMeasured bool
+}
+
+// Merge returns the sum of two parts of the same second of a service (seen
+// by different gateways). The queue of the sum is measured only when it is
+// measured in both parts: a part that cannot see its queue hides it in its
+// InFlight, and a sum that claimed to know the queue would misread it.
+func (s Sample) Merge(o Sample) Sample {
+	s.Arrivals += o.Arrivals
+	s.Completions += o.Completions
+	s.InFlight += o.InFlight
+	s.Errors += o.Errors
+	s.Queued += o.Queued
+	s.QueueMeasured = s.QueueMeasured && o.QueueMeasured
+	if !s.QueueMeasured {
+		s.Queued = 0
+	}
+	return s
 }
 
 // State is the scaler's view of the service when a decision is asked for.

@@ -9,8 +9,8 @@ import (
 // the slots a service needs are its arrival rate λ times the slot-seconds
 // one request takes S (needed = λ·S; the target then sets the utilisation).
 // S is learned from seconds in which the service kept up (completions close
-// to arrivals, so in flight ÷ arrivals is the time a request spends, with
-// next to no queueing).
+// to arrivals, so the requests in service ÷ arrivals is the time a request
+// holds a slot).
 //
 // Why not the raw in-flight count: when instances are missing, requests
 // queue at the gateway, in-flight grows by the arrival rate every second and
@@ -18,11 +18,19 @@ import (
 // simulations then asked for 1000+ instances where 20 were needed, and the
 // scale-down that followed flapped. Arrivals are not inflated by the queue.
 //
-// A queue is still work to do: the requests queued beyond what λ·S explains
-// are added as the slots that would serve them within the drain horizon
-// (ShoalParams.BacklogDrain). The gateway queue times requests out after a
-// few seconds, so a backlog that is not drained within seconds of the new
-// instances being ready makes every request behind it late.
+// A queue is still work to do: the requests waiting are added as the slots
+// that would serve them within the drain horizon (ShoalParams.BacklogDrain).
+// The gateway queue times requests out after a few seconds, so a backlog
+// that is not drained within seconds of the new instances being ready makes
+// every request behind it late.
+//
+// When the sample measures the gateway queue (Sample.QueueMeasured), the
+// queue is taken from it: S is learned from the requests in service only
+// (InFlight − Queued), so a standing queue (completions keeping pace with
+// arrivals behind a long wait) does not read as slower requests, and the
+// backlog is Queued itself. Without it, the queue is inferred: the backlog
+// is what λ·S does not explain, and readings well above S are learned
+// slowly (see workQueueSuspect).
 type workEstimator struct {
 	work    float64
 	n       int
@@ -39,9 +47,12 @@ func newWorkEstimator(drain, lead time.Duration) workEstimator {
 }
 
 // workQueueSuspect: readings above this multiple of the learned work are
-// learned slowly (see signal). Chosen on the tuning traces: with a 120 s
-// cold start it cut bursty's cost above oracle from +53 % to +35 %; with
-// 30 s it changes the results by under 2 %.
+// learned slowly when the queue is not measured (see learn). Chosen on the
+// tuning traces: with a 120 s cold start it cut bursty's cost above oracle
+// from +53 % to +35 %; with 30 s it changes the results by under 2 %. A
+// measured queue does not need it: the reading then holds no wait, and
+// applying it there too left the simulator's bar (30 s and 120 s) exactly
+// unchanged while it would slow the following of a real slowdown.
 const workQueueSuspect = 1.25
 
 // maxBacklogShare caps the backlog's share on top of λ·S (at most double):
@@ -49,37 +60,48 @@ const workQueueSuspect = 1.25
 const maxBacklogShare = 1.0
 
 func (e *workEstimator) signal(s Sample) float64 {
-	if s.Arrivals > 0 && s.InFlight > 0 &&
+	inService := s.InFlight
+	if s.QueueMeasured {
+		inService = math.Max(0, s.InFlight-s.Queued)
+	}
+	if s.Arrivals > 0 && inService > 0 &&
 		math.Abs(s.Completions-s.Arrivals) <= 0.1*s.Arrivals+2 {
-		obs := s.InFlight / s.Arrivals
-		if e.n == 0 {
-			e.work = obs
-		} else {
-			// About a five-minute memory at one sample per second: a
-			// service that really slows down is followed within minutes.
-			// A reading more than 25 % above the estimate is most often a
-			// standing queue (completions keeping pace with arrivals
-			// behind a long wait, as after a burst met a long cold start
-			// short), not slower requests: it moves the estimate with a
-			// 20-minute memory, so it does not inflate the signal for
-			// minutes after the burst. Ordinary noise stays within 25 %
-			// and is averaged without bias.
-			if obs > workQueueSuspect*e.work {
-				e.work += (obs - e.work) / 1200
-			} else {
-				e.work += (obs - e.work) / 300
-			}
-		}
-		e.n++
+		e.learn(inService/s.Arrivals, s.QueueMeasured)
 	}
 	if e.n < minWorkSamples {
 		return s.InFlight
 	}
 	base := s.Arrivals * e.work
+	waiting := math.Max(0, s.InFlight-base)
+	if s.QueueMeasured {
+		waiting = s.Queued
+	}
 	// The backlog an instance ordered now will meet: what is queued, plus
 	// what keeps piling up (arrivals beyond completions) until it is ready.
-	queued := math.Max(0, s.InFlight-base) + math.Max(0, s.Arrivals-s.Completions)*e.lead
+	queued := waiting + math.Max(0, s.Arrivals-s.Completions)*e.lead
 	return base + math.Min(queued*e.work/e.horizon, maxBacklogShare*base)
+}
+
+// learn moves the estimate towards one reading of the slot-seconds per
+// request; measured says the reading excludes the gateway queue.
+func (e *workEstimator) learn(obs float64, measured bool) {
+	// About a five-minute memory at one sample per second: a service that
+	// really slows down is followed within minutes. Without a measured
+	// queue, a reading more than 25 % above the estimate is most often a
+	// standing queue (completions keeping pace with arrivals behind a long
+	// wait, as after a burst met a long cold start short), not slower
+	// requests: it moves the estimate with a 20-minute memory, so it does
+	// not inflate the signal for minutes after the burst. Ordinary noise
+	// stays within 25 % and is averaged without bias.
+	switch {
+	case e.n == 0:
+		e.work = obs
+	case !measured && obs > workQueueSuspect*e.work:
+		e.work += (obs - e.work) / 1200
+	default:
+		e.work += (obs - e.work) / 300
+	}
+	e.n++
 }
 
 // Work is the learned slot-seconds per request (0 until known).

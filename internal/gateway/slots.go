@@ -109,6 +109,9 @@ func (g *Gateway) ensureActivator(service string, opts activatorOptions) *activa
 	// released by it through the handler chain they entered with.
 	slot.actOpts = opts
 	ao := activator.Options{Service: service, QueueLimit: opts.QueueLimit, WaitTimeout: opts.WaitTimeout, StartingPage: opts.StartingPage}
+	// The recorder in front of the activator learns what waited in it, so
+	// the autoscaler can tell the queue from the work (Sample.Queued).
+	ao.Holds = slot.sig.Holds()
 	ao.Capacity = func() (int, int) {
 		p := slot.pool.Load()
 		if p == nil {

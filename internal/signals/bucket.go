@@ -31,7 +31,12 @@ type slot struct {
 	// (completion) to the end of the second: see the package comment.
 	arrOff  atomic.Int64
 	compOff atomic.Int64
-	hist    [histBuckets]atomic.Uint32
+	// holds and unholds count requests that began and stopped waiting in
+	// the gateway queue (see Holds); holdOff and unholdOff are their
+	// offsets to the end of the second, as arrOff and compOff are.
+	holds, unholds     atomic.Int64
+	holdOff, unholdOff atomic.Int64
+	hist               [histBuckets]atomic.Uint32
 }
 
 func (b *slot) reset() {
@@ -40,6 +45,10 @@ func (b *slot) reset() {
 	b.errors.Store(0)
 	b.arrOff.Store(0)
 	b.compOff.Store(0)
+	b.holds.Store(0)
+	b.unholds.Store(0)
+	b.holdOff.Store(0)
+	b.unholdOff.Store(0)
 	for i := range b.hist {
 		b.hist[i].Store(0)
 	}
@@ -49,6 +58,8 @@ func (b *slot) reset() {
 type counts struct {
 	arrivals, completions, errors int64
 	arrOff, compOff               int64
+	holds, unholds                int64
+	holdOff, unholdOff            int64
 	hist                          [histBuckets]uint32
 }
 
@@ -63,6 +74,10 @@ func (b *slot) read(sec int64, c *counts) bool {
 	c.errors = b.errors.Load()
 	c.arrOff = b.arrOff.Load()
 	c.compOff = b.compOff.Load()
+	c.holds = b.holds.Load()
+	c.unholds = b.unholds.Load()
+	c.holdOff = b.holdOff.Load()
+	c.unholdOff = b.unholdOff.Load()
 	for i := range b.hist {
 		c.hist[i] = b.hist[i].Load()
 	}

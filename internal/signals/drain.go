@@ -15,6 +15,10 @@ type Point struct {
 	Errors      float64
 	// InFlight is the time-averaged number of requests in flight.
 	InFlight float64
+	// Queued is the time-averaged number of them waiting in the gateway
+	// queue; QueueMeasured says a queue reports it (see Service.Holds).
+	Queued        float64
+	QueueMeasured bool
 	// P50MS and P99MS are latencies of the requests that ended in the
 	// second, in milliseconds (0 when none ended).
 	P50MS float64
@@ -24,7 +28,7 @@ type Point struct {
 // Sample converts the point to what the autoscaling policies observe.
 func (p Point) Sample() autoscale.Sample {
 	return autoscale.Sample{T: p.T, Arrivals: p.Arrivals, Completions: p.Completions,
-		InFlight: p.InFlight, Errors: p.Errors}
+		InFlight: p.InFlight, Errors: p.Errors, Queued: p.Queued, QueueMeasured: p.QueueMeasured}
 }
 
 const historyPoints = int(HistoryLength / time.Second)
@@ -34,9 +38,10 @@ const historyPoints = int(HistoryLength / time.Second)
 type control struct {
 	mu sync.Mutex
 	// next is the first second not folded yet; carry the requests in flight
-	// when it began.
-	next  int64
-	carry int64
+	// when it began, heldCarry those of them waiting in the gateway queue.
+	next      int64
+	carry     int64
+	heldCarry int64
 	// pending holds the samples not yet drained (oldest first, bounded by
 	// the history length); history the last points, a ring.
 	pending []autoscale.Sample
@@ -95,7 +100,7 @@ func (s *Service) advanceLocked(now time.Time) {
 		// are gone. Start again from what the ring still has and rebuild
 		// the carry from the gauge.
 		c.next = last - (ringSize - 3)
-		c.carry = s.carryAt(c.next, nowNanos)
+		c.carry, c.heldCarry = s.carryAt(c.next, nowNanos)
 	}
 	for ; c.next <= last; c.next++ {
 		p := s.foldLocked(c.next)
@@ -116,34 +121,42 @@ func (s *Service) advanceLocked(now time.Time) {
 // foldLocked turns second sec into a point and moves the carry on.
 func (s *Service) foldLocked(sec int64) Point {
 	c := &s.ctl
-	p := Point{T: time.Unix(sec, 0)}
+	p := Point{T: time.Unix(sec, 0), QueueMeasured: s.queueMeasured.Load()}
 	k := &c.scratch
 	if !s.ring[sec&(ringSize-1)].read(sec, k) {
-		// No request began or ended in this second.
+		// No request began, ended or moved in the queue in this second.
 		p.InFlight = float64(max(c.carry, 0))
+		p.Queued = float64(min(max(c.heldCarry, 0), max(c.carry, 0)))
 		return p
 	}
 	area := float64(c.carry) + float64(k.arrOff-k.compOff)/float64(time.Second)
 	p.InFlight = max(area, 0)
+	held := float64(c.heldCarry) + float64(k.holdOff-k.unholdOff)/float64(time.Second)
+	// Requests are counted in flight before they join the queue and after
+	// they leave it, so the queue is part of the in-flight time.
+	p.Queued = min(max(held, 0), p.InFlight)
 	p.Arrivals = float64(k.arrivals)
 	p.Completions = float64(k.completions)
 	p.Errors = float64(k.errors)
 	p.P50MS = quantile(&k.hist, k.completions, 0.50) / float64(time.Millisecond)
 	p.P99MS = quantile(&k.hist, k.completions, 0.99) / float64(time.Millisecond)
 	c.carry = max(c.carry+k.arrivals-k.completions, 0)
+	c.heldCarry = max(c.heldCarry+k.holds-k.unholds, 0)
 	return p
 }
 
-// carryAt estimates the requests in flight at the start of second from:
-// the gauge now minus the net arrivals of the seconds since.
-func (s *Service) carryAt(from, nowNanos int64) int64 {
+// carryAt estimates the requests in flight, and those waiting in the
+// gateway queue, at the start of second from: the gauges now minus the net
+// arrivals (and holds) of the seconds since.
+func (s *Service) carryAt(from, nowNanos int64) (inFlight, held int64) {
 	cur, _ := secondOf(nowNanos)
-	n := s.inflight.Load()
+	n, h := s.inflight.Load(), s.held.Load()
 	k := &s.ctl.scratch
 	for sec := from; sec <= cur; sec++ {
 		if s.ring[sec&(ringSize-1)].read(sec, k) {
 			n -= k.arrivals - k.completions
+			h -= k.holds - k.unholds
 		}
 	}
-	return max(n, 0)
+	return max(n, 0), max(h, 0)
 }

@@ -1,6 +1,8 @@
 // Package signals records what the gateway sees of one service (or one
 // instance) in 1-second buckets: arrivals, completions, errors, the
-// time-averaged number of requests in flight and a latency histogram.
+// time-averaged number of requests in flight (and of those among them
+// waiting in the gateway queue, when a queue reports through Holds) and a
+// latency histogram.
 //
 // The request path (Begin/End) is lock-free and allocation-free: a few atomic
 // adds into the bucket of the current second. The control side folds finished
@@ -52,7 +54,11 @@ type Service struct {
 	baseNanos int64
 
 	inflight atomic.Int64
-	ring     [ringSize]slot
+	// held is the number of requests waiting in the gateway queue (see
+	// Holds); queueMeasured is set once a queue reports to it.
+	held          atomic.Int64
+	queueMeasured atomic.Bool
+	ring          [ringSize]slot
 	// resetMu is taken only when a bucket is reused for a new second (at
 	// most once per second), never on the common path.
 	resetMu sync.Mutex

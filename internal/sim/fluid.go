@@ -88,7 +88,7 @@ func (f *fluid) second(t int64, rate float64, cl *cluster, a *accum) autoscale.S
 	}
 	if rate == 0 {
 		f.x = 0
-		return autoscale.Sample{}
+		return autoscale.Sample{QueueMeasured: true}
 	}
 	ss := f.calc.get(slots, rate)
 	d := rate - capRate
@@ -103,15 +103,17 @@ func (f *fluid) second(t int64, rate float64, cl *cluster, a *accum) autoscale.S
 	a.late += viol - tout
 	a.ok += rate - viol
 	return autoscale.Sample{
-		Arrivals:    rate,
-		Completions: rate - tout,
-		InFlight:    rate*f.svc.mean + f.x,
-		Errors:      tout,
+		Arrivals:      rate,
+		Completions:   rate - tout,
+		InFlight:      rate*f.svc.mean + f.x,
+		Errors:        tout,
+		Queued:        f.x,
+		QueueMeasured: true,
 	}
 }
 
 func (f *fluid) backlog(t int64, rate float64, slots int, capRate float64, a *accum) autoscale.Sample {
-	s := autoscale.Sample{Arrivals: rate}
+	s := autoscale.Sample{Arrivals: rate, QueueMeasured: true}
 	if f.head == len(f.dq) && f.x > 0 {
 		f.dq = append(f.dq[:0], cohort{at: t - 1, n: f.x, rem: f.x, phantom: true})
 		f.head = 0
@@ -180,7 +182,9 @@ func (f *fluid) backlog(t int64, rate float64, slots int, capRate float64, a *ac
 		}
 	}
 	busy := math.Min(float64(slots), served*f.svc.mean)
-	s.InFlight = busy + (qPrev+f.queued()+f.x)/2
+	// The queue is taken as changing linearly over the second.
+	s.Queued = (qPrev + f.queued() + f.x) / 2
+	s.InFlight = busy + s.Queued
 	return s
 }
 

@@ -28,6 +28,7 @@ type reqEngine struct {
 	now      float64
 	inFlight int
 	area     float64 // ∫ in-flight dt over the current second
+	qarea    float64 // ∫ queue length dt over the current second
 	arrTimes []float64
 }
 
@@ -62,6 +63,7 @@ func newRequestEngine(m Model) *reqEngine {
 
 func (e *reqEngine) clock(to float64) {
 	e.area += float64(e.inFlight) * (to - e.now)
+	e.qarea += float64(len(e.queue)-e.qhead) * (to - e.now)
 	e.now = to
 }
 
@@ -161,8 +163,8 @@ func (e *reqEngine) run(end float64, arrivals []float64, cl *cluster, a *accum, 
 }
 
 func (e *reqEngine) second(t int64, rate float64, cl *cluster, a *accum) autoscale.Sample {
-	var s autoscale.Sample
-	e.area = 0
+	s := autoscale.Sample{QueueMeasured: true}
+	e.area, e.qarea = 0, 0
 	e.now = float64(t)
 	e.dispatch(cl, a, &s) // instances that became ready this second
 	n := poisson(e.rng, rate)
@@ -174,6 +176,7 @@ func (e *reqEngine) second(t int64, rate float64, cl *cluster, a *accum) autosca
 	e.run(float64(t+1), e.arrTimes, cl, a, &s)
 	s.Arrivals = float64(n)
 	s.InFlight = e.area
+	s.Queued = e.qarea
 	return s
 }
 

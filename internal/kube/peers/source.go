@@ -124,11 +124,7 @@ func (s *Source) addLocked(service string, xs []autoscale.Sample) {
 			m[sec] = x
 			continue
 		}
-		cur.Arrivals += x.Arrivals
-		cur.Completions += x.Completions
-		cur.InFlight += x.InFlight
-		cur.Errors += x.Errors
-		m[sec] = cur
+		m[sec] = cur.Merge(x)
 	}
 }
 

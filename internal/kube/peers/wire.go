@@ -24,6 +24,11 @@ type wireSample struct {
 	Completions float64 `json:"completions"`
 	InFlight    float64 `json:"in_flight"`
 	Errors      float64 `json:"errors"`
+	// Queued is the part of InFlight that waited in the gateway queue. It
+	// is sent only by gateways that measure the queue: absent (as from a
+	// gateway older than the field) means not measured, so a pointer
+	// keeps "measured, nothing waited" (0) apart from "not measured".
+	Queued *float64 `json:"queued,omitempty"`
 }
 
 // DrainResponse is the body of POST /api/signals/drain.
@@ -34,11 +39,19 @@ type DrainResponse struct {
 }
 
 func toWire(x autoscale.Sample) wireSample {
-	return wireSample{T: x.T.Unix(), Arrivals: x.Arrivals, Completions: x.Completions, InFlight: x.InFlight, Errors: x.Errors}
+	w := wireSample{T: x.T.Unix(), Arrivals: x.Arrivals, Completions: x.Completions, InFlight: x.InFlight, Errors: x.Errors}
+	if x.QueueMeasured {
+		w.Queued = &x.Queued
+	}
+	return w
 }
 
 func (w wireSample) sample() autoscale.Sample {
-	return autoscale.Sample{T: time.Unix(w.T, 0), Arrivals: w.Arrivals, Completions: w.Completions, InFlight: w.InFlight, Errors: w.Errors}
+	x := autoscale.Sample{T: time.Unix(w.T, 0), Arrivals: w.Arrivals, Completions: w.Completions, InFlight: w.InFlight, Errors: w.Errors}
+	if w.Queued != nil {
+		x.Queued, x.QueueMeasured = *w.Queued, true
+	}
+	return x
 }
 
 // Drainer hands out a service's completed seconds since the last call
