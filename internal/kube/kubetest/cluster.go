@@ -4,12 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -17,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 // Cluster is a running control plane on 127.0.0.1: etcd, kube-apiserver
@@ -37,7 +38,8 @@ type Cluster struct {
 	// Dir holds the data, keys and the processes' logs; removed on stop.
 	Dir string
 
-	procs []*process // in start order; stopped in reverse
+	procs []*process                              // in start order; stopped in reverse
+	pick  func(name string, n int) ([]int, error) // chooses a process's ports
 }
 
 // Start runs a control plane for one test and stops it when the test
@@ -54,9 +56,9 @@ func Start(t testing.TB, opts ...Option) *Cluster {
 	return c
 }
 
-// start brings the control plane up, retrying once with new ports when a
-// process dies at start (a free port found by the harness can be taken
-// by another process before the server binds it).
+// start brings the control plane up. A port chosen for a process that
+// another process binds first is handled where it happens: see
+// startListening.
 func start(opts ...Option) (*Cluster, error) {
 	var o options
 	for _, opt := range opts {
@@ -73,23 +75,18 @@ func start(opts ...Option) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	for attempt := 0; attempt < 2; attempt++ {
-		c, err := startOnce(bins, &o)
-		if err == nil {
-			return c, nil
-		}
-		errs = append(errs, err)
-	}
-	return nil, errors.Join(errs...)
+	return startCluster(bins, &o)
 }
 
-func startOnce(bins string, o *options) (c *Cluster, err error) {
+func startCluster(bins string, o *options) (c *Cluster, err error) {
 	dir, err := os.MkdirTemp("", "kubetest-")
 	if err != nil {
 		return nil, fmt.Errorf("kubetest: temporary directory: %w", err)
 	}
-	c = &Cluster{Dir: dir}
+	c = &Cluster{Dir: dir, pick: o.pickPorts}
+	if c.pick == nil {
+		c.pick = func(_ string, n int) ([]int, error) { return freeport.Ports(n) }
+	}
 	defer func() {
 		if err != nil {
 			c.stop()
@@ -123,23 +120,30 @@ func startOnce(bins string, o *options) (c *Cluster, err error) {
 }
 
 func (c *Cluster) startEtcd(bins string) (string, error) {
-	client, peer := freePort(), freePort()
-	clientURL := "http://127.0.0.1:" + strconv.Itoa(client)
-	peerURL := "http://127.0.0.1:" + strconv.Itoa(peer)
-	p, err := startProcess(c.Dir, "etcd", filepath.Join(bins, "etcd"),
-		"--name=kubetest",
-		"--data-dir="+filepath.Join(c.Dir, "etcd"),
-		"--listen-client-urls="+clientURL, "--advertise-client-urls="+clientURL,
-		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
-		"--initial-cluster=kubetest="+peerURL,
-		// Test data is thrown away: skipping fsync saves most of etcd's time.
-		"--unsafe-no-fsync",
-		"--log-level=warn",
-	)
+	dataDir := filepath.Join(c.Dir, "etcd")
+	var clientURL string
+	p, _, err := c.startListening("etcd", filepath.Join(bins, "etcd"), 2, 30*time.Second, func(ports []int) ([]string, error) {
+		// A failed attempt may have written its peer URL into the data
+		// directory; the next one starts from an empty directory.
+		if err := os.RemoveAll(dataDir); err != nil {
+			return nil, fmt.Errorf("kubetest: clearing the etcd data directory: %w", err)
+		}
+		clientURL = "http://127.0.0.1:" + strconv.Itoa(ports[0])
+		peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
+		return []string{
+			"--name=kubetest",
+			"--data-dir=" + dataDir,
+			"--listen-client-urls=" + clientURL, "--advertise-client-urls=" + clientURL,
+			"--listen-peer-urls=" + peerURL, "--initial-advertise-peer-urls=" + peerURL,
+			"--initial-cluster=kubetest=" + peerURL,
+			// Test data is thrown away: skipping fsync saves most of etcd's time.
+			"--unsafe-no-fsync",
+			"--log-level=warn",
+		}, nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("kubetest: %w", err)
+		return "", err
 	}
-	c.procs = append(c.procs, p)
 	err = waitReady(p, 30*time.Second, func() bool {
 		resp, err := http.Get(clientURL + "/health")
 		if err != nil {
@@ -156,11 +160,9 @@ func (c *Cluster) startAPIServer(bins string, o *options, keys *pki, token, etcd
 	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
 		return fmt.Errorf("kubetest: writing token file: %w", err)
 	}
-	port := freePort()
 	args := []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
 		"--tls-cert-file=" + keys.servingCrt, "--tls-private-key-file=" + keys.servingKey,
 		"--cert-dir=" + filepath.Join(c.Dir, "apiserver-certs"),
 		"--token-auth-file=" + tokens,
@@ -181,12 +183,13 @@ func (c *Cluster) startAPIServer(bins string, o *options, keys *pki, token, etcd
 		"--profiling=false",
 	}
 	args = append(args, o.apiserverFlags...)
-	p, err := startProcess(c.Dir, "kube-apiserver", filepath.Join(bins, "kube-apiserver"), args...)
+	p, ports, err := c.startListening("kube-apiserver", filepath.Join(bins, "kube-apiserver"), 1, 90*time.Second, func(ports []int) ([]string, error) {
+		return append(slices.Clip(args), "--secure-port="+strconv.Itoa(ports[0])), nil
+	})
 	if err != nil {
-		return fmt.Errorf("kubetest: %w", err)
+		return err
 	}
-	c.procs = append(c.procs, p)
-	c.Host = "https://127.0.0.1:" + strconv.Itoa(port)
+	c.Host = "https://127.0.0.1:" + strconv.Itoa(ports[0])
 	c.Config = &rest.Config{
 		Host:            c.Host,
 		BearerToken:     token,
@@ -293,15 +296,4 @@ func (c *Cluster) stop() {
 	if c.Dir != "" {
 		_ = os.RemoveAll(c.Dir)
 	}
-}
-
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before the server binds it; start retries once for that.
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -25,6 +25,11 @@
 // writes such EndpointSlices straight into etcd, so a gateway under test
 // can route to servers on 127.0.0.1 while reading slices through the API.
 //
+// The binaries take port numbers, not sockets: each port is chosen free and
+// handed over, the harness waits until the process itself listens on it
+// (never trusting whoever answers), and a process whose port another one
+// took first is started again on new ports (internal/testutil/freeport).
+//
 // Missing binaries fail the test with a message naming scripts/kube-bins.sh;
 // they never skip it. The processes are stopped by PID when the test (or,
 // for Shared, the test binary) ends, and carry Pdeathsig so they die with a

@@ -46,18 +46,19 @@ func (c *Cluster) startKwok(bins string) error {
 	if err := os.WriteFile(stages, []byte(kwokStages), 0o600); err != nil {
 		return fmt.Errorf("kubetest: writing kwok stages: %w", err)
 	}
-	p, err := startProcess(c.Dir, "kwok", filepath.Join(bins, "kwok"),
-		"--kubeconfig="+c.Kubeconfig,
-		"--config="+stages,
-		"--manage-single-node="+KwokNode,
-		"--cidr="+kwokPodCIDR,
-		"--node-ip="+kwokNodeIP,
-		"--server-address=127.0.0.1:"+strconv.Itoa(freePort()),
-	)
+	p, _, err := c.startListening("kwok", filepath.Join(bins, "kwok"), 1, 30*time.Second, func(ports []int) ([]string, error) {
+		return []string{
+			"--kubeconfig=" + c.Kubeconfig,
+			"--config=" + stages,
+			"--manage-single-node=" + KwokNode,
+			"--cidr=" + kwokPodCIDR,
+			"--node-ip=" + kwokNodeIP,
+			"--server-address=127.0.0.1:" + strconv.Itoa(ports[0]),
+		}, nil
+	})
 	if err != nil {
-		return fmt.Errorf("kubetest: %w", err)
+		return err
 	}
-	c.procs = append(c.procs, p)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{

@@ -10,6 +10,7 @@ type options struct {
 	kwok              bool
 	controllers       string
 	apiserverFlags    []string
+	pickPorts         func(name string, n int) ([]int, error) // nil: freeport.Ports
 }
 
 // WithControllerManager also runs kube-controller-manager, so Deployments
