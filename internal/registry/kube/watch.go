@@ -19,8 +19,11 @@ type namespaceWatch struct {
 	ns       string
 	factory  informers.SharedInformerFactory
 	informer cache.SharedIndexInformer
-	stopCh   chan struct{}
-	once     sync.Once
+	// handler is our event handler's registration: it has synced once
+	// the handler (not just the cache) has seen the first full list.
+	handler cache.ResourceEventHandlerRegistration
+	stopCh  chan struct{}
+	once    sync.Once
 }
 
 // startNamespace starts watching ns; the caller holds r.mu. Only slices
@@ -44,7 +47,7 @@ func (r *Registry) startNamespace(ns string) *namespaceWatch {
 		// with backoff by the reflector.
 		r.log.Warn("watching EndpointSlices", "namespace", ns, "err", err)
 	})
-	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	w.handler, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { r.sliceChanged(ns, obj) },
 		UpdateFunc: func(old, cur any) {
 			r.sliceChanged(ns, cur)
@@ -130,9 +133,12 @@ func (r *Registry) warnAmbiguous(name string, src Source, sliceName string, slic
 	}
 }
 
-// waitSynced waits for the first full list of the namespace's slices.
+// waitSynced waits for the first full list of the namespace's slices to
+// reach the instances. The cache syncs before the handler has run for
+// every listed slice, and List reads what the handler computed, so both
+// are waited for (a test caught List answering empty in between).
 func (w *namespaceWatch) waitSynced(ctx context.Context) error {
-	if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced, w.handler.HasSynced) {
 		return fmt.Errorf("kubernetes registry: EndpointSlices of namespace %s not listed: %w", w.ns, context.Cause(ctx))
 	}
 	return nil
