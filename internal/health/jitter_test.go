@@ -52,7 +52,10 @@ func TestJitterDelayBounds(t *testing.T) {
 
 func TestJitterSpreadsRealProbes(t *testing.T) {
 	spec := &countingSpec{times: map[string][]time.Time{}}
-	const iv = 40 * time.Millisecond
+	// Long enough that the first probes spread over 50 ms: on a loaded
+	// machine timers a few ms apart fire together (CI saw all eight first
+	// probes of a 40 ms interval land in the same millisecond).
+	const iv = 200 * time.Millisecond
 	const jitter = 0.25
 	c, err := NewChecker(CheckerOptions{Probe: spec, Interval: iv, Jitter: jitter, Sink: newRecordSink()})
 	if err != nil {
@@ -67,7 +70,7 @@ func TestJitterSpreadsRealProbes(t *testing.T) {
 	}
 	start := time.Now()
 	runChecker(t, c)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(1200 * time.Millisecond)
 	c.Stop()
 
 	spec.mu.Lock()
@@ -78,7 +81,7 @@ func TestJitterSpreadsRealProbes(t *testing.T) {
 	for _, a := range addrs {
 		ts := spec.times[a]
 		if len(ts) < 3 {
-			t.Fatalf("%s probed %d times in 300ms", a, len(ts))
+			t.Fatalf("%s probed %d times in 1.2s", a, len(ts))
 		}
 		if d := ts[0].Sub(start); d > time.Duration(float64(iv)*jitter)+100*time.Millisecond {
 			t.Errorf("%s first probe after %v", a, d)
