@@ -27,8 +27,10 @@ type GenSpec struct {
 	Shifts int
 	// Jitter is the stddev of independent per-bucket multiplicative noise
 	// (lognormal, mean-preserving): the minute-to-minute scatter of a trace
-	// recorded at low counts, which the slow Noise does not have.
-	Jitter float64
+	// recorded at low counts, which the slow Noise does not have. (Left
+	// out of the bar's cache key when zero, so baselines cached before the
+	// field existed stay valid.)
+	Jitter float64 `json:",omitempty"`
 	// Flash crowds: how many, and the peak multiplier range.
 	Flash            int
 	FlashMin, FlashX float64
