@@ -15,10 +15,11 @@ import (
 // pruneResilience drops the state the config just applied no longer
 // uses: services no route sends to, route state of routes that are gone or
 // dropped the policy, and breakers of endpoints no longer in their pool;
-// and the per-route request series of routes that are gone. Apply calls
-// it after publishing, with g.mu held.
+// and the per-route and per-service series of routes and services that are
+// gone. Apply calls it after publishing, with g.mu held.
 func (g *Gateway) pruneResilience(d *config.Dynamic) {
 	g.pruneRouteMetrics()
+	g.pruneServiceMetrics()
 	services := map[string]bool{}
 	bulkheads, idem, hedges, counters := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, rc := range d.Routes {
@@ -65,6 +66,16 @@ func (g *Gateway) pruneRouteMetrics() {
 		}
 	}
 	g.metrics.PruneRoutes(func(route, service string) bool { return live[[2]string{route, service}] })
+}
+
+// pruneServiceMetrics drops the upstream error and endpoint series of
+// every service the published config no longer has, and of services only
+// a config that failed to compile named (compiling resolves their error
+// counters before the error is known). Call with g.mu held: g.services is
+// then the published set, and SetSourceTargets, the other writer of the
+// endpoint gauge, waits for it.
+func (g *Gateway) pruneServiceMetrics() {
+	g.metrics.PruneServices(func(service string) bool { return g.services[service] != nil })
 }
 
 func prune[V any](m map[string]V, keep map[string]bool) {

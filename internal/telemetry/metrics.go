@@ -28,9 +28,12 @@ type Metrics struct {
 	gatewayRejected *prometheus.CounterVec
 
 	// routeSeries records the (route, service) pairs Route has made series
-	// for, so PruneRoutes can find the ones a reload left behind.
-	routeMu     sync.Mutex
-	routeSeries map[routeKey]bool
+	// for, and serviceSeries the services UpstreamError and SetEndpoints
+	// have, so PruneRoutes and PruneServices can find the ones a reload
+	// left behind.
+	seriesMu      sync.Mutex
+	routeSeries   map[routeKey]bool
+	serviceSeries map[string]bool
 }
 
 // routeKey is one (route, service) pair of the per-route series.
@@ -41,8 +44,9 @@ type routeKey struct{ route, service string }
 func NewMetrics() *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
-		Registry:    reg,
-		routeSeries: map[routeKey]bool{},
+		Registry:      reg,
+		routeSeries:   map[routeKey]bool{},
+		serviceSeries: map[string]bool{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoal_http_requests_total",
 			Help: "Requests answered, by route, service and status class (2xx, 3xx, 4xx, 5xx).",
@@ -107,11 +111,19 @@ func (m *Metrics) GatewayError(reason string) prometheus.Counter {
 
 // UpstreamError returns the counter for one service and error kind.
 func (m *Metrics) UpstreamError(service, kind string) prometheus.Counter {
+	// Held while resolving, as in Route, so PruneServices cannot delete
+	// the series between being recorded and being made.
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	m.serviceSeries[service] = true
 	return m.upstreamErrors.WithLabelValues(service, kind)
 }
 
 // SetEndpoints publishes a service's endpoint counts.
 func (m *Metrics) SetEndpoints(service string, ready, notReady int) {
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	m.serviceSeries[service] = true
 	m.endpoints.WithLabelValues(service, "ready").Set(float64(ready))
 	m.endpoints.WithLabelValues(service, "not_ready").Set(float64(notReady))
 }
@@ -128,8 +140,8 @@ type RouteMetrics struct {
 func (m *Metrics) Route(route, service string) *RouteMetrics {
 	// Held while resolving, so a concurrent PruneRoutes cannot delete the
 	// series between being recorded and being made.
-	m.routeMu.Lock()
-	defer m.routeMu.Unlock()
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
 	m.routeSeries[routeKey{route, service}] = true
 	rm := &RouteMetrics{
 		duration: m.duration.WithLabelValues(route, service),
@@ -159,11 +171,14 @@ func (rm *RouteMetrics) End(status int, seconds float64) {
 // shoal_http_request_duration_seconds) of every (route, service) pair that
 // live reports false for: routes a reload removed, or whose service
 // changed. Without it a removed route is exported, frozen, for the life of
-// the process. A request still finishing on a removed route after this
-// counts into a series no longer exported.
+// the process. The in-flight gauge is labelled by the routes' service label
+// (a service, "read+write", or empty), so its series goes with the last
+// pair that carries that label. A request still finishing on a removed
+// route after this counts into a series no longer exported.
 func (m *Metrics) PruneRoutes(live func(route, service string) bool) {
-	m.routeMu.Lock()
-	defer m.routeMu.Unlock()
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	dropped := map[string]bool{}
 	for k := range m.routeSeries {
 		if live(k.route, k.service) {
 			continue
@@ -171,5 +186,32 @@ func (m *Metrics) PruneRoutes(live func(route, service string) bool) {
 		m.requests.DeletePartialMatch(prometheus.Labels{"route": k.route, "service": k.service})
 		m.duration.DeleteLabelValues(k.route, k.service)
 		delete(m.routeSeries, k)
+		dropped[k.service] = true
+	}
+	for k := range m.routeSeries {
+		delete(dropped, k.service)
+	}
+	for service := range dropped {
+		m.inFlight.DeleteLabelValues(service)
+	}
+}
+
+// PruneServices deletes the per-service series (shoal_upstream_errors_total
+// and shoal_service_endpoints) of every service live reports false for:
+// services a reload removed, and services only a config that failed to
+// compile named. Without it a removed service stays exported, frozen, for
+// the life of the process (and its endpoint gauge keeps claiming ready
+// instances). An attempt still finishing against a removed service after
+// this counts into a series no longer exported.
+func (m *Metrics) PruneServices(live func(service string) bool) {
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	for service := range m.serviceSeries {
+		if live(service) {
+			continue
+		}
+		m.upstreamErrors.DeletePartialMatch(prometheus.Labels{"service": service})
+		m.endpoints.DeletePartialMatch(prometheus.Labels{"service": service})
+		delete(m.serviceSeries, service)
 	}
 }
