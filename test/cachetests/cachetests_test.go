@@ -15,17 +15,16 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/gateway"
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 var update = flag.Bool("update", false, "write the results as the new baseline.json")
@@ -36,7 +35,7 @@ func TestCacheTestsSuite(t *testing.T) {
 	if _, err := os.Stat(suiteDir); err != nil {
 		t.Fatalf("the cache-tests suite is not installed (run: cd test/cachetests && npm ci): %v", err)
 	}
-	origin := startOrigin(t)
+	origin := startOrigin(t, freeport.Ports)
 	gw := startGateway(t, origin)
 	results := runSuite(t, gw)
 	if err := os.WriteFile("results.json", results, 0o644); err != nil {
@@ -99,44 +98,6 @@ func regressions(t *testing.T, base, now []byte, skip map[string]bool) []string 
 	}
 	sort.Strings(out)
 	return out
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startOrigin runs the suite's origin on a loopback port.
-func startOrigin(t *testing.T) string {
-	port := freePort(t)
-	loop, err := filepath.Abs("force-loopback.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", "--import", loop, "server/server.mjs")
-	cmd.Dir = suiteDir
-	cmd.Env = append(os.Environ(), "npm_config_protocol=http", fmt.Sprintf("npm_config_port=%d", port),
-		"npm_config_pidfile="+filepath.Join(t.TempDir(), "server.pid"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the cache-tests origin (is node installed?): %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the cache-tests origin did not listen on %s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // startGateway serves the origin through a gateway whose only route caches.

@@ -17,13 +17,14 @@ import (
 
 	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/gateway"
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 var tp *toxi
 
 func TestMain(m *testing.M) {
 	var err error
-	tp, err = startToxiproxy()
+	tp, err = startToxiproxy(freeport.Ports)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaos: toxiproxy unavailable, skipping:", err)
 		os.Exit(0)

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 // toxi drives a toxiproxy-server process through its HTTP API. The server
@@ -18,13 +19,16 @@ import (
 // into .bin/); the tests talk to it with plain HTTP so the client library
 // need not enter the gateway's go.mod.
 type toxi struct {
-	api string
-	cmd *exec.Cmd
+	api  string
+	cmd  *exec.Cmd
+	log  string        // the server's output
+	done chan struct{} // closed once the server has exited
 }
 
-// startToxiproxy runs the server on a free loopback port, building it from
-// the tools module when .bin/ does not have it.
-func startToxiproxy() (*toxi, error) {
+// startToxiproxy runs the server on a loopback port that pick chooses
+// (freeport.Ports but in the test of the retry), building it from the
+// tools module when .bin/ does not have it.
+func startToxiproxy(pick func(n int) ([]int, error)) (*toxi, error) {
 	bin, err := filepath.Abs("../../.bin/toxiproxy-server")
 	if err != nil {
 		return nil, err
@@ -37,30 +41,90 @@ func startToxiproxy() (*toxi, error) {
 			return nil, fmt.Errorf("building toxiproxy-server: %w\n%s", err, out)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var t *toxi
+	err = freeport.Retry(portAttempts, func() error {
+		var err error
+		t, err = startToxiproxyOnce(bin, pick)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
+	return t, nil
+}
+
+// portAttempts bounds how often toxiproxy-server is started again after
+// the port chosen for it was taken by another process first.
+const portAttempts = 5
+
+// startToxiproxyOnce starts the server on a port chosen for it and waits
+// until the server process itself listens there. The server takes a port
+// number, not a socket, so another process can bind the port first; the
+// server then logs "address already in use" (and keeps running without
+// its API), which Await reports as freeport.ErrTaken. Waiting for the
+// server's own socket, not for an answer, keeps a stranger on the port
+// from passing for toxiproxy.
+func startToxiproxyOnce(bin string, pick func(n int) ([]int, error)) (*toxi, error) {
+	ports, err := pick(1)
+	if err != nil {
+		return nil, err
+	}
+	// The server writes its log to this file itself, so once it has
+	// exited the file holds all of it.
+	logf, err := os.CreateTemp("", "shoal-chaos-toxiproxy-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("creating the toxiproxy log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(ports[0]))
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
+		_ = os.Remove(logf.Name())
 		return nil, fmt.Errorf("starting toxiproxy-server: %w", err)
 	}
-	t := &toxi{api: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	t := &toxi{api: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), cmd: cmd, log: logf.Name(), done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(t.done) }()
+	if err := freeport.Await(t.child(), ports, 10*time.Second); err != nil {
+		out := t.output()
+		t.stop()
+		return nil, fmt.Errorf("toxiproxy-server on port %d: %w\n%s", ports[0], err, out)
+	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get(t.api + "/version"); err == nil {
 			resp.Body.Close()
 			return t, nil
 		}
 	}
+	out := t.output()
 	t.stop()
-	return nil, fmt.Errorf("toxiproxy-server did not answer on %s", t.api)
+	return nil, fmt.Errorf("toxiproxy-server did not answer on %s\n%s", t.api, out)
 }
 
+// stop kills the server, waits for it and removes its log.
 func (t *toxi) stop() {
 	_ = t.cmd.Process.Kill()
-	_ = t.cmd.Wait()
+	<-t.done
+	_ = os.Remove(t.log)
+}
+
+func (t *toxi) output() []byte {
+	b, _ := os.ReadFile(t.log)
+	return b
+}
+
+func (t *toxi) child() freeport.Child {
+	return freeport.Child{
+		Pid: t.cmd.Process.Pid,
+		Exited: func() bool {
+			select {
+			case <-t.done:
+				return true
+			default:
+				return false
+			}
+		},
+		Output: t.output,
+	}
 }
 
 func (t *toxi) call(method, path string, body any, out any) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,38 +15,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func startProc(t *testing.T, name string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	logf, err := os.Create(filepath.Join(t.TempDir(), filepath.Base(name)+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("%s output:\n%s", name, b)
-		}
-	})
-}
 
 func waitOK(t *testing.T, u string) {
 	t.Helper()
@@ -77,13 +47,15 @@ func TestPrometheusScrapesRequestCount(t *testing.T) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer origin.Close()
 
-	listen, admin, promAddr := freePort(t), freePort(t), freePort(t)
 	cfg := filepath.Join(dir, "shoal.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("listen: [%s]\nadmin: %s\nstate_dir: %s\nservices:\n  api: {endpoints: [%s]}\nroutes:\n  - {name: api, service: api}\n",
-		listen, admin, filepath.Join(dir, "state"), origin.URL)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startProc(t, shoal, "run", "-c", cfg)
+	addrs := startListening(t, shoal, 2, freeport.Ports, func(addrs []string) ([]string, error) {
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf("listen: [%s]\nadmin: %s\nstate_dir: %s\nservices:\n  api: {endpoints: [%s]}\nroutes:\n  - {name: api, service: api}\n",
+			addrs[0], addrs[1], filepath.Join(dir, "state"), origin.URL)), 0o644); err != nil {
+			return nil, fmt.Errorf("writing the shoal config: %w", err)
+		}
+		return []string{"run", "-c", cfg}, nil
+	})
+	listen, admin := addrs[0], addrs[1]
 	waitOK(t, "http://"+admin+"/readyz")
 
 	const sent = 137
@@ -100,8 +72,14 @@ func TestPrometheusScrapesRequestCount(t *testing.T) {
 	if err := os.WriteFile(promCfg, []byte(fmt.Sprintf("global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n  - job_name: shoal\n    static_configs: [{targets: [%q]}]\n", admin)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	startProc(t, prom, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr)
+	// Each attempt gets its own TSDB directory, so nothing a killed attempt
+	// wrote there is opened again.
+	attempt := 0
+	promAddr := startListening(t, prom, 1, freeport.Ports, func(addrs []string) ([]string, error) {
+		attempt++
+		return []string{"--config.file=" + promCfg, "--storage.tsdb.path=" + filepath.Join(dir, fmt.Sprintf("tsdb-%d", attempt)),
+			"--web.listen-address=" + addrs[0]}, nil
+	})[0]
 	waitOK(t, "http://"+promAddr+"/-/ready")
 
 	query := `sum(shoal_http_requests_total{route="api",service="api",code_class="2xx"})`
