@@ -21,6 +21,10 @@ type DashboardPoint struct {
 	// Forecast is the autoscaler's predicted request rate for this second
 	// (0 when no forecaster runs).
 	Forecast float64 `json:"forecast"`
+	// Queued is the time-averaged number of requests waiting in the
+	// gateway's queue (the activator) in this second. Absent when no queue
+	// is measured (a service without a scale: block); 0 when nothing waited.
+	Queued *float64 `json:"queued,omitempty"`
 }
 
 // Dashboard event kinds.

@@ -45,6 +45,10 @@ func (a *App) timeline(service string, since time.Time) []api.DashboardPoint {
 		if p.Completions > 0 {
 			dp.ErrorShare = p.Errors / p.Completions
 		}
+		if p.QueueMeasured {
+			q := p.Queued
+			dp.Queued = &q
+		}
 		if sp, ok := scaled[p.T.Unix()]; ok {
 			dp.Ready, dp.Starting, dp.Desired = sp.Ready, sp.Starting, sp.Desired
 			dp.Capacity, dp.Forecast = sp.Capacity, sp.Forecast

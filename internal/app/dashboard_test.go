@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -125,5 +126,81 @@ func BenchmarkDashboardTimelines(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/service")
 		})
+	}
+}
+
+// The snapshot API shows the gateway queue of a service whose queue is
+// measured (a scale: block wires the activator), as "queued" on every
+// point, and leaves it out for one without.
+func TestDashboardSnapshotShowsTheGatewayQueue(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(origin.Close)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shoal.yaml")
+	cfg := fmt.Sprintf(`listen: [127.0.0.1:0]
+admin: 127.0.0.1:0
+state_dir: %s
+services:
+  scaled: {endpoints: [%[2]s], scale: {min: 1, max: 3, policy: kpa}}
+  fixed: {endpoints: [%[2]s]}
+routes:
+  - {match: {path_prefix: /scaled/}, service: scaled}
+  - {match: {path_prefix: /fixed/}, service: fixed}
+`, filepath.Join(dir, "state"), origin.URL)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{ConfigPath: path, LogOutput: io.Discard, AccessOutput: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		_ = a.Shutdown(context.Background())
+	})
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	front := "http://" + a.PublicAddrs()[0]
+	for _, p := range []string{"/scaled/", "/fixed/"} {
+		resp, err := http.Get(front + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", p, resp.StatusCode)
+		}
+	}
+	var snap api.DashboardSnapshot
+	timelines := map[string][]api.DashboardPoint{}
+	for deadline := time.Now().Add(5 * time.Second); arrivals(timelines["scaled"]) == 0 || arrivals(timelines["fixed"]) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the requests' seconds not on the snapshot after 5s: %+v", timelines)
+		}
+		resp, err := http.Get("http://" + a.AdminAddr() + "/api/dashboard/snapshot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&snap)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range snap.Services {
+			timelines[s.Name] = s.Timeline
+		}
+	}
+	for _, p := range timelines["scaled"] {
+		// An instance was ready, so nothing waited: measured, and 0.
+		if p.Queued == nil || *p.Queued != 0 {
+			t.Errorf("scaled at %v: queued %v, want a measured 0", p.Time, p.Queued)
+		}
+	}
+	for _, p := range timelines["fixed"] {
+		if p.Queued != nil {
+			t.Errorf("fixed at %v: queued %v, want none (no gateway queue)", p.Time, *p.Queued)
+		}
 	}
 }

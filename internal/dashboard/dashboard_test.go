@@ -234,6 +234,8 @@ func (s *nanSource) Timeline(service string, since time.Time) []api.DashboardPoi
 	pts := s.stubSource.Timeline(service, since)
 	for i := range pts {
 		pts[i].P50MS, pts[i].P99MS, pts[i].Forecast = math.NaN(), math.Inf(1), math.NaN()
+		nan := math.NaN()
+		pts[i].Queued = &nan
 	}
 	return pts
 }
@@ -248,5 +250,9 @@ func TestSnapshotReplacesNaN(t *testing.T) {
 	now := snap.Services[0].Now
 	if now.P50MS != 0 || now.P99MS != 0 || now.Forecast != 0 || now.RPS == 0 {
 		t.Errorf("now = %+v, want NaN and Inf as 0 and the rate kept", now)
+	}
+	// A measured queue stays measured: NaN becomes 0, not absent.
+	if now.Queued == nil || *now.Queued != 0 {
+		t.Errorf("now.queued = %v, want a measured 0", now.Queued)
 	}
 }

@@ -62,6 +62,12 @@ func finitePoints(pts []api.DashboardPoint) []api.DashboardPoint {
 				*f = 0
 			}
 		}
+		if p.Queued != nil && !finite(*p.Queued) {
+			// A new value: the pointer is shared with the source's point,
+			// which this must not change.
+			zero := 0.0
+			p.Queued = &zero
+		}
 		out[i] = p
 	}
 	return out

@@ -60,6 +60,7 @@
       desired: count(name, "desired", "desired"),
       forecast: count(name, "forecast", "forecast"),
       ahead: count(name, "ahead", "ahead"),
+      queued: count(name, "queued", "queued at the gateway"),
     };
     const chart = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     chart.setAttribute("class", "chart");
@@ -120,6 +121,12 @@
     // The forecast past "now": shown only while the autoscaler makes one.
     view.counts.ahead.span.hidden = !view.ahead;
     view.counts.ahead.b.textContent = view.ahead ? fmt.rate(view.ahead.rps) + "/s in " + fmt.int(Math.round(view.ahead.lead)) + "s" : "–";
+    // Requests waiting in the gateway's queue (time-averaged over the
+    // newest second): a count, not a rate, so not on the chart; shown only
+    // for services whose queue is measured.
+    const queued = typeof now.queued === "number";
+    view.counts.queued.span.hidden = !queued;
+    view.counts.queued.b.textContent = queued ? fmt.rate(now.queued) : "–";
     let total = 0;
     for (const p of view.points) total += p.rps;
     view.total.textContent = fmt.int(Math.round(total));
