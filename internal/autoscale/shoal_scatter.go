@@ -30,8 +30,11 @@ type scatterFloor struct {
 	haveDiff        bool
 	diffs           [scatterMinutes]float64 // |Δ² log| ring
 	diffN, diffHead int
-	floor           float64
-	scratch         [scatterMinutes]float64
+	// recent are the last log minute means, whose largest caps the floor.
+	recent              [scatterMinutes]float64
+	recentN, recentHead int
+	floor               float64
+	scratch             [scatterMinutes]float64
 }
 
 // scatterCovered is the scatter (σ of log minute means) that the target's
@@ -57,10 +60,13 @@ func (f *scatterFloor) observe(v float64) {
 	f.sum, f.n = 0, 0
 	if m <= 0 {
 		// No demand: no level to scatter around. Start again.
-		f.haveLevel, f.haveDiff, f.diffN, f.floor = false, false, 0, 0
+		f.haveLevel, f.haveDiff, f.diffN, f.recentN, f.floor = false, false, 0, 0, 0
 		return
 	}
 	lm := math.Log(m)
+	f.recent[f.recentHead] = lm
+	f.recentHead = (f.recentHead + 1) % scatterMinutes
+	f.recentN = min(f.recentN+1, scatterMinutes)
 	if !f.haveLevel {
 		f.level, f.prev, f.haveLevel = lm, lm, true
 		return
@@ -90,7 +96,14 @@ func (f *scatterFloor) observe(v float64) {
 		f.floor = 0
 		return
 	}
-	f.floor = math.Exp(f.level + f.z*(sigma-scatterCovered))
+	// Never above the busiest of the recent minutes: with very wide
+	// scatter (σ near 1) the quantile of a lognormal runs far past anything
+	// the service has actually seen.
+	top := f.recent[0]
+	for _, v := range f.recent[1:f.recentN] {
+		top = math.Max(top, v)
+	}
+	f.floor = math.Exp(math.Min(f.level+f.z*(sigma-scatterCovered), top))
 }
 
 // value is the demand to hold (0 until enough minutes were seen).

@@ -103,3 +103,22 @@ func TestShoalHoldsForScatter(t *testing.T) {
 		t.Fatalf("with the floor disabled and a 1 min window, desired %d (%s), want the reactive 6–7", d.Desired, d.Reason)
 	}
 }
+
+// Very wide scatter (σ = 1) would put the lognormal quantile far above
+// anything seen; the floor stops at the busiest recent minute.
+func TestScatterFloorCappedByTheBusiestMinute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ms := make([]float64, 90)
+	for i := range ms {
+		ms[i] = 100 * math.Exp(rng.NormFloat64())
+	}
+	f := newScatterFloor(3, 5)
+	feedMinutes(f, ms)
+	top := 0.0
+	for _, m := range ms[len(ms)-scatterMinutes:] {
+		top = math.Max(top, m)
+	}
+	if v := f.value(); v <= 0 || v > top*1.0000001 {
+		t.Fatalf("floor %.1f, want positive and at most the busiest of the last 30 minutes %.1f", v, top)
+	}
+}
