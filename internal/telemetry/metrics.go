@@ -62,7 +62,7 @@ func NewMetrics() *Metrics {
 		}, []string{"service"}),
 		upstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoal_upstream_errors_total",
-			Help: "Failed upstream attempts by service and kind (connect, timeout, reset, protocol).",
+			Help: "Failed upstream attempts by service and kind (upstream-connect-failed, upstream-timeout, upstream-reset, upstream-protocol-error).",
 		}, []string{"service", "kind"}),
 		configReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoal_config_reloads_total",
