@@ -210,7 +210,11 @@ func (s *service) try(tw *tryWriter, r *http.Request, ep *upstream.Endpoint, eb 
 	// the client or origin breaks mid-body, and the in-flight count must
 	// still come down.
 	defer func() {
-		ep.Release(time.Since(start), ok)
+		if tw.kind == proxy.ErrClientGone {
+			ep.ReleaseCancelled(time.Since(start))
+		} else {
+			ep.Release(time.Since(start), ok)
+		}
 		if eb != nil {
 			eb.Done(ok)
 		}

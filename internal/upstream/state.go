@@ -158,6 +158,21 @@ func (s *State) Release(latency time.Duration, ok bool) {
 	s.observe(now, latency)
 }
 
+// ReleaseCancelled ends an attempt that was cut short before its answer:
+// its client left, or it lost a hedged race and was cancelled. It is
+// neither a success nor a failure, and its duration is only a lower bound
+// on the endpoint's latency, so it feeds the estimate only when it raises
+// it (a slow endpoint whose hedged tries keep being cancelled must not
+// look as fast as the time it was given).
+func (s *State) ReleaseCancelled(latency time.Duration) {
+	s.inFlight.Add(-1)
+	now := s.clock.now()
+	if float64(latency) <= s.costAt(now) {
+		return
+	}
+	s.observe(now, latency)
+}
+
 // Latency is the current peak-EWMA latency estimate, decayed to now; zero
 // means nothing has been observed yet (or it decayed away entirely).
 func (s *State) Latency() time.Duration {

@@ -78,6 +78,32 @@ func TestFastFailureDoesNotLowerEWMA(t *testing.T) {
 	}
 }
 
+// A cancelled attempt (client gone, hedge lost) says only "at least this
+// slow": it never lowers the estimate, raises it when longer, and counts
+// neither as a failure nor leaves the in-flight count up.
+func TestCancelledAttemptIsALowerBound(t *testing.T) {
+	s := NewStates(0)
+	now := withFakeClock(s)
+	st := s.Ref("a:1")
+	st.Acquire()
+	st.Release(200*time.Millisecond, true)
+	*now += int64(time.Second)
+	before := st.Latency()
+	st.Acquire()
+	st.ReleaseCancelled(20 * time.Millisecond) // the fast hedge won
+	if got := st.Latency(); got != before {
+		t.Fatalf("short cancelled attempt changed latency %v -> %v", before, got)
+	}
+	st.Acquire()
+	st.ReleaseCancelled(900 * time.Millisecond)
+	if got := st.Latency(); got != 900*time.Millisecond {
+		t.Fatalf("long cancelled attempt: latency = %v, want 900ms", got)
+	}
+	if stats := st.Stats(); stats.Failures != 0 || stats.InFlight != 0 || stats.Requests != 3 {
+		t.Fatalf("stats = %+v, want 3 requests, 0 failures, 0 in flight", stats)
+	}
+}
+
 func TestInFlightCounts(t *testing.T) {
 	st := NewStates(0).Ref("a:1")
 	st.Acquire()
