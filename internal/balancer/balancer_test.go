@@ -52,6 +52,34 @@ func TestRoundRobinExactCycle(t *testing.T) {
 	}
 }
 
+// Retries and hedges (picks that exclude what was tried) do not move the
+// rotation: first tries keep alternating even when every one is followed
+// by a hedge, and the hedge goes to the endpoint after the one tried.
+func TestRoundRobinHedgesDoNotStealTheRotation(t *testing.T) {
+	eps := endpoints(t, 2, nil)
+	b := build(t, Options{Policy: RoundRobin}, eps)
+	firsts := make([]int, len(eps))
+	for range 20 {
+		first := b.Pick(nil, nil)
+		firsts[indexOf(eps, first)]++
+		hedge := b.Pick(nil, []*upstream.Endpoint{first})
+		if hedge == nil || hedge.Same(first) {
+			t.Fatalf("hedge after %s went to %v", first.Address(), hedge)
+		}
+	}
+	if firsts[0] != 10 || firsts[1] != 10 {
+		t.Fatalf("first tries per endpoint %v with every request hedged, want 10 and 10", firsts)
+	}
+	three := endpoints(t, 3, nil)
+	b = build(t, Options{Policy: RoundRobin}, three)
+	if got := b.Pick(nil, []*upstream.Endpoint{three[1]}); !got.Same(three[2]) {
+		t.Fatalf("retry after endpoint 1 went to %d, want 2", indexOf(three, got))
+	}
+	if got := b.Pick(nil, []*upstream.Endpoint{three[1], three[2]}); !got.Same(three[0]) {
+		t.Fatalf("retry after endpoints 1 and 2 went to %d, want 0", indexOf(three, got))
+	}
+}
+
 // seq renders picks as letters a, b, c... for sequence assertions.
 func seq(b Balancer, eps []*upstream.Endpoint, n int) string {
 	var sb strings.Builder

@@ -28,6 +28,19 @@ func (b *roundRobin) Pick(_ *http.Request, exclude []*upstream.Endpoint) *upstre
 	if n == 0 {
 		return nil
 	}
+	if len(exclude) > 0 {
+		// A retry or a hedge: take the endpoint after the last one tried,
+		// without moving the shared rotation. Advancing it here would hand
+		// the next first try back to the endpoint just tried: with two
+		// endpoints and every request hedged, one of them got every first
+		// try.
+		last := exclude[len(exclude)-1]
+		for i, e := range b.eps {
+			if e.Same(last) {
+				return scanFrom(b.eps, (i+1)%int(n), exclude)
+			}
+		}
+	}
 	start := (b.next.Add(1) - 1) % n
 	return scanFrom(b.eps, int(start), exclude)
 }
