@@ -55,7 +55,7 @@ func TestRoundRobinExactCycle(t *testing.T) {
 // Retries and hedges (picks that exclude what was tried) do not move the
 // rotation: first tries keep alternating even when every one is followed
 // by a hedge, and the hedge goes to the endpoint after the one tried.
-func TestRoundRobinHedgesDoNotStealTheRotation(t *testing.T) {
+func TestRotationHedgesDoNotStealTurns(t *testing.T) {
 	eps := endpoints(t, 2, nil)
 	b := build(t, Options{Policy: RoundRobin}, eps)
 	firsts := make([]int, len(eps))
@@ -69,6 +69,21 @@ func TestRoundRobinHedgesDoNotStealTheRotation(t *testing.T) {
 	}
 	if firsts[0] != 10 || firsts[1] != 10 {
 		t.Fatalf("first tries per endpoint %v with every request hedged, want 10 and 10", firsts)
+	}
+	// Weighted 3:1: first tries keep the 3:1 smooth order under hedging
+	// (a hedge that consumed the order's turns made them alternate).
+	weps := endpoints(t, 2, func(i int) int { return 3 - 2*i })
+	wb := build(t, Options{Policy: WeightedRoundRobin}, weps)
+	firsts = make([]int, len(weps))
+	for range 40 {
+		first := wb.Pick(nil, nil)
+		firsts[indexOf(weps, first)]++
+		if h := wb.Pick(nil, []*upstream.Endpoint{first}); h == nil || h.Same(first) {
+			t.Fatalf("weighted: hedge after %s went to %v", first.Address(), h)
+		}
+	}
+	if firsts[0] != 30 || firsts[1] != 10 {
+		t.Fatalf("weighted 3:1: first tries per endpoint %v with every request hedged, want 30 and 10", firsts)
 	}
 	three := endpoints(t, 3, nil)
 	b = build(t, Options{Policy: RoundRobin}, three)

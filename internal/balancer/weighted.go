@@ -91,7 +91,14 @@ func newCycle(eps []*upstream.Endpoint, weights []int64, total int64) *cycle {
 
 func (c *cycle) Pick(_ *http.Request, exclude []*upstream.Endpoint) *upstream.Endpoint {
 	n := uint64(len(c.seq))
-	k := (c.next.Add(1) - 1) % n
+	var k uint64
+	if len(exclude) > 0 {
+		// A retry or a hedge peeks at the smooth order without consuming
+		// it, so it does not take a first try's turn (see roundRobin).
+		k = c.next.Load() % n
+	} else {
+		k = (c.next.Add(1) - 1) % n
+	}
 	// Skipping unusable entries keeps the others in their smooth order; a
 	// full lap with no hit means none is usable.
 	for range n {
