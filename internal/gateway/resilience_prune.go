@@ -20,6 +20,7 @@ import (
 func (g *Gateway) pruneResilience(d *config.Dynamic) {
 	g.pruneRouteMetrics()
 	g.pruneServiceMetrics()
+	g.pruneSlots()
 	services := map[string]bool{}
 	bulkheads, idem, hedges, counters := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, rc := range d.Routes {
@@ -123,4 +124,16 @@ func (g *Gateway) resilienceCounts() (services, routes, endpoints int) {
 		sr.epBrk.Range(func(_, _ any) bool { endpoints++; return true })
 	}
 	return services, routes, endpoints
+}
+
+// pruneSlots drops the signal recorder and activator slot of every service
+// the published config no longer has. A service added again later gets a
+// fresh slot (and so a fresh history): its old traffic says nothing about
+// the new one. Call with g.mu held.
+func (g *Gateway) pruneSlots() {
+	for name := range g.slots {
+		if g.services[name] == nil {
+			delete(g.slots, name)
+		}
+	}
 }
