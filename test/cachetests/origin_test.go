@@ -3,13 +3,10 @@
 package cachetests
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,62 +41,27 @@ func startOrigin(t *testing.T, pick func(n int) ([]int, error)) string {
 		cmd.Dir = suiteDir
 		cmd.Env = append(os.Environ(), "npm_config_protocol=http", fmt.Sprintf("npm_config_port=%d", ports[0]),
 			"npm_config_pidfile="+filepath.Join(t.TempDir(), "server.pid"))
-		// The origin logs every request it serves; its start, where a
-		// bind error is, is all the port check needs to keep.
-		head := &headBuffer{max: 64 << 10}
-		cmd.Stdout = io.MultiWriter(os.Stderr, head)
-		cmd.Stderr = cmd.Stdout
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("starting the cache-tests origin (is node installed?): %w", err)
+		// The log file, not a buffer in this process: the origin can log
+		// every request it serves (the suite's "dump" option) during a
+		// run of minutes, and a file holds that without growing memory.
+		p, err := freeport.Start(cmd, t.TempDir())
+		if err != nil {
+			return fmt.Errorf("the cache-tests origin (is node installed?): %w", err)
 		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		stop := func() { _ = cmd.Process.Kill(); <-done }
-		child := freeport.Child{
-			Pid: cmd.Process.Pid,
-			// Not an *os.File: Wait returns once exec's copier is done, so
-			// an exited origin has all its output in head.
-			Exited: func() bool {
-				select {
-				case <-done:
-					return true
-				default:
-					return false
-				}
-			},
-			Output: head.Bytes,
+		t.Cleanup(func() {
+			p.Kill()
+			if t.Failed() {
+				t.Logf("cache-tests origin output:\n%s", p.Output())
+			}
+		})
+		if err := freeport.Await(p.Child(), ports, 10*time.Second); err != nil {
+			p.Kill()
+			return fmt.Errorf("the cache-tests origin on %s: %w\n%s", addr, err, p.Output())
 		}
-		if err := freeport.Await(child, ports, 10*time.Second); err != nil {
-			stop()
-			return fmt.Errorf("the cache-tests origin on %s: %w", addr, err)
-		}
-		t.Cleanup(stop)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return addr
-}
-
-// headBuffer keeps the first max bytes written to it and drops the rest.
-type headBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   bytes.Buffer
-}
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if room := h.max - h.b.Len(); room > 0 {
-		h.b.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
-}
-
-func (h *headBuffer) Bytes() []byte {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return bytes.Clone(h.b.Bytes())
 }

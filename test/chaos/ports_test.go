@@ -42,7 +42,7 @@ func TestToxiproxyStartsAgainWhenItsPortIsTaken(t *testing.T) {
 	if calls != 2 || port == taken {
 		t.Fatalf("toxiproxy on port %d after %d attempts; want a second attempt off the taken port %d", port, calls, taken)
 	}
-	if held, err := freeport.Held(srv.cmd.Process.Pid, port); !held || err != nil {
+	if held, err := freeport.Held(srv.proc.Pid(), port); !held || err != nil {
 		t.Fatalf("toxiproxy does not hold its port %d: %v, %v", port, held, err)
 	}
 	resp, err := http.Get(srv.api + "/version")

@@ -20,9 +20,7 @@ import (
 // need not enter the gateway's go.mod.
 type toxi struct {
 	api  string
-	cmd  *exec.Cmd
-	log  string        // the server's output
-	done chan struct{} // closed once the server has exited
+	proc *freeport.Proc
 }
 
 // startToxiproxy runs the server on a loopback port that pick chooses
@@ -69,23 +67,16 @@ func startToxiproxyOnce(bin string, pick func(n int) ([]int, error)) (*toxi, err
 	if err != nil {
 		return nil, err
 	}
-	// The server writes its log to this file itself, so once it has
-	// exited the file holds all of it.
-	logf, err := os.CreateTemp("", "shoal-chaos-toxiproxy-*.log")
+	// The log is in the default temporary directory: the server is
+	// started from TestMain, where no test's directory exists; stop
+	// removes it.
+	proc, err := freeport.Start(exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(ports[0])), "")
 	if err != nil {
-		return nil, fmt.Errorf("creating the toxiproxy log: %w", err)
+		return nil, err
 	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(ports[0]))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		_ = os.Remove(logf.Name())
-		return nil, fmt.Errorf("starting toxiproxy-server: %w", err)
-	}
-	t := &toxi{api: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), cmd: cmd, log: logf.Name(), done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(t.done) }()
-	if err := freeport.Await(t.child(), ports, 10*time.Second); err != nil {
-		out := t.output()
+	t := &toxi{api: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), proc: proc}
+	if err := freeport.Await(proc.Child(), ports, 10*time.Second); err != nil {
+		out := proc.Output()
 		t.stop()
 		return nil, fmt.Errorf("toxiproxy-server on port %d: %w\n%s", ports[0], err, out)
 	}
@@ -95,36 +86,15 @@ func startToxiproxyOnce(bin string, pick func(n int) ([]int, error)) (*toxi, err
 			return t, nil
 		}
 	}
-	out := t.output()
+	out := proc.Output()
 	t.stop()
 	return nil, fmt.Errorf("toxiproxy-server did not answer on %s\n%s", t.api, out)
 }
 
 // stop kills the server, waits for it and removes its log.
 func (t *toxi) stop() {
-	_ = t.cmd.Process.Kill()
-	<-t.done
-	_ = os.Remove(t.log)
-}
-
-func (t *toxi) output() []byte {
-	b, _ := os.ReadFile(t.log)
-	return b
-}
-
-func (t *toxi) child() freeport.Child {
-	return freeport.Child{
-		Pid: t.cmd.Process.Pid,
-		Exited: func() bool {
-			select {
-			case <-t.done:
-				return true
-			default:
-				return false
-			}
-		},
-		Output: t.output,
-	}
+	t.proc.Kill()
+	_ = os.Remove(t.proc.Log())
 }
 
 func (t *toxi) call(method, path string, body any, out any) error {

@@ -77,7 +77,7 @@ func TestRunReloadAndDrain(t *testing.T) {
 
 	// SIGHUP re-reads the file.
 	g.reconfigure(t, cfg(two.URL))
-	if err := g.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := g.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -94,7 +94,7 @@ func TestRunReloadAndDrain(t *testing.T) {
 	var before, after struct{ Generation int }
 	_, body := get(t, "http://"+adminAddr+"/api/config/status")
 	_ = json.Unmarshal([]byte(body), &before)
-	_ = g.cmd.Process.Signal(syscall.SIGHUP)
+	_ = g.Signal(syscall.SIGHUP)
 	deadline = time.Now().Add(5 * time.Second)
 	for after.Generation <= before.Generation && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -121,13 +121,13 @@ func TestRunReloadAndDrain(t *testing.T) {
 		got <- string(b)
 	}()
 	time.Sleep(200 * time.Millisecond)
-	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := g.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if body := <-got; body != "slow" {
 		t.Errorf("in-flight request during SIGTERM got %q", body)
 	}
-	if err := g.wait(t, 10*time.Second); err != nil {
+	if err := waitExit(t, g.Proc, 10*time.Second); err != nil {
 		t.Errorf("shoal exit after SIGTERM: %v", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
 var shoalBin, echoBin string
@@ -41,46 +43,29 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// proc is a running shoal process with its output captured.
-type proc struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer // stdout and stderr; complete once done is closed
-	done chan struct{}
-	err  error // the exit status, valid after done
-}
-
-func start(t *testing.T, args ...string) *proc {
+// start runs shoal with args, its output in a log file that the test
+// prints when it fails; the process is killed when the test ends.
+func start(t *testing.T, args ...string) *freeport.Proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(shoalBin, args...), out: &lockedBuffer{}, done: make(chan struct{})}
-	// Not an *os.File: exec copies the output and Wait returns only when
-	// the copy is done, so a process that exited has all its output here.
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	p, err := freeport.Start(exec.Command(shoalBin, args...), t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
-		p.kill()
+		p.Kill()
 		if t.Failed() {
-			t.Logf("shoal %s output:\n%s", strings.Join(args, " "), p.output())
+			t.Logf("shoal %s output:\n%s", strings.Join(args, " "), p.Output())
 		}
 	})
 	return p
 }
 
-// kill stops the process at once and waits for it.
-func (p *proc) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-func (p *proc) output() string { return p.out.String() }
-
-func (p *proc) wait(t *testing.T, d time.Duration) error {
+// waitExit waits up to d for p to exit and returns its exit status.
+func waitExit(t *testing.T, p *freeport.Proc, d time.Duration) error {
 	t.Helper()
 	select {
-	case <-p.done:
-		return p.err
+	case <-p.Done():
+		return p.Wait()
 	case <-time.After(d):
 		t.Fatalf("shoal did not exit within %v", d)
 		return nil

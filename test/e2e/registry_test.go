@@ -63,10 +63,10 @@ func TestSelfRegistrationSurvivesKill9(t *testing.T) {
 		}
 	}
 	registeredAt := time.Now()
-	if err := g.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := g.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = g.wait(t, 5*time.Second)
+	_ = waitExit(t, g.Proc, 5*time.Second)
 	time.Sleep(500 * time.Millisecond)
 
 	// Same config file and state directory; the ports are new ones, as

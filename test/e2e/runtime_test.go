@@ -144,8 +144,8 @@ routes:
 	if len(d.Runtime.Processes) == 0 {
 		t.Fatalf("no processes listed: %s", body)
 	}
-	_ = g.cmd.Process.Signal(syscall.SIGTERM)
-	if err := g.wait(t, 20*time.Second); err != nil {
+	_ = g.Signal(syscall.SIGTERM)
+	if err := waitExit(t, g.Proc, 20*time.Second); err != nil {
 		t.Errorf("exit: %v", err)
 	}
 	for _, pr := range d.Runtime.Processes {

@@ -25,9 +25,9 @@ type pickPorts func(n int) ([]int, error)
 // shoal then exits with "address already in use" and is started again on
 // new addresses. Waiting for shoal's own sockets rather than for an answer
 // keeps a stranger on the port from passing for shoal.
-func startListening(t *testing.T, n int, pick pickPorts, args func(addrs []string) []string) (*proc, []string) {
+func startListening(t *testing.T, n int, pick pickPorts, args func(addrs []string) []string) (*freeport.Proc, []string) {
 	t.Helper()
-	var p *proc
+	var p *freeport.Proc
 	var addrs []string
 	err := freeport.Retry(portAttempts, func() error {
 		ports, err := pick(n)
@@ -39,14 +39,9 @@ func startListening(t *testing.T, n int, pick pickPorts, args func(addrs []strin
 			addrs[i] = "127.0.0.1:" + strconv.Itoa(port)
 		}
 		p = start(t, args(addrs)...)
-		child := freeport.Child{
-			Pid:    p.cmd.Process.Pid,
-			Exited: func() bool { return isClosed(p.done) },
-			Output: func() []byte { return []byte(p.output()) },
-		}
-		if err := freeport.Await(child, ports, 10*time.Second); err != nil {
-			p.kill()
-			return fmt.Errorf("shoal on %v: %w\n%s", addrs, err, p.output())
+		if err := freeport.Await(p.Child(), ports, 10*time.Second); err != nil {
+			p.Kill()
+			return fmt.Errorf("shoal on %v: %w\n%s", addrs, err, p.Output())
 		}
 		return nil
 	})
@@ -56,20 +51,11 @@ func startListening(t *testing.T, n int, pick pickPorts, args func(addrs []strin
 	return p, addrs
 }
 
-func isClosed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
 // gateway is `shoal run` on a config file that the helper writes: the
 // listen, admin and state_dir lines are its own, the rest (services and
 // routes) is the test's.
 type gateway struct {
-	*proc
+	*freeport.Proc
 	listen, admin string // host:port of the public listener and the admin API
 	path          string // the config file
 	stateDir      string
@@ -100,7 +86,7 @@ func newGateway(t *testing.T, body string) *gateway {
 // previous process) keeps the config and the state directory.
 func (g *gateway) start(t *testing.T) {
 	t.Helper()
-	g.proc, _ = startListening(t, 2, g.pick, func(addrs []string) []string {
+	g.Proc, _ = startListening(t, 2, g.pick, func(addrs []string) []string {
 		g.listen, g.admin = addrs[0], addrs[1]
 		g.write(t)
 		return []string{"run", "-c", g.path}

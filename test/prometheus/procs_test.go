@@ -2,7 +2,6 @@ package prometheus
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -18,64 +17,21 @@ import (
 // always does.
 const portAttempts = 5
 
-// proc is a server child whose output goes to a log file.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{} // closed once the process has exited
-}
-
 // startProc starts name with args, its output in a log file that the
 // test prints when it fails; the process is killed when the test ends.
-// The file is written by the child itself (an *os.File needs no copier),
-// so once the process has exited the file holds all its output.
-func startProc(t *testing.T, name string, args ...string) *proc {
+func startProc(t *testing.T, name string, args ...string) *freeport.Proc {
 	t.Helper()
-	logf, err := os.CreateTemp(t.TempDir(), filepath.Base(name)+"-*.log")
+	p, err := freeport.Start(exec.Command(name, args...), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logf.Close()
-	p := &proc{name: name, cmd: exec.Command(name, args...), log: logf.Name(), done: make(chan struct{})}
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
-		p.kill()
+		p.Kill()
 		if t.Failed() {
-			t.Logf("%s output:\n%s", name, p.output())
+			t.Logf("%s output:\n%s", name, p.Output())
 		}
 	})
 	return p
-}
-
-// kill stops the process at once and waits for it.
-func (p *proc) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-func (p *proc) output() []byte {
-	b, _ := os.ReadFile(p.log)
-	return b
-}
-
-func (p *proc) child() freeport.Child {
-	return freeport.Child{
-		Pid: p.cmd.Process.Pid,
-		Exited: func() bool {
-			select {
-			case <-p.done:
-				return true
-			default:
-				return false
-			}
-		},
-		Output: p.output,
-	}
 }
 
 // startListening starts the program name with the arguments args makes
@@ -103,9 +59,9 @@ func startListening(t *testing.T, name string, n int, pick func(n int) ([]int, e
 			return err
 		}
 		p := startProc(t, name, flags...)
-		if err := freeport.Await(p.child(), ports, 30*time.Second); err != nil {
-			p.kill()
-			return fmt.Errorf("%s on %v: %w\n%s", filepath.Base(name), addrs, err, p.output())
+		if err := freeport.Await(p.Child(), ports, 30*time.Second); err != nil {
+			p.Kill()
+			return fmt.Errorf("%s on %v: %w\n%s", filepath.Base(name), addrs, err, p.Output())
 		}
 		return nil
 	})

@@ -10,7 +10,9 @@
 //     the port is never mistaken for the child;
 //   - a child that could not bind says "address already in use" and exits:
 //     Await reports that as ErrTaken, and Retry starts it again on new
-//     ports, a bounded number of times.
+//     ports, a bounded number of times;
+//   - Proc runs such a child with its output in a log file and is what
+//     Await needs of it (Child).
 package freeport
 
 import (

@@ -1,7 +1,6 @@
 package freeport
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -44,50 +42,24 @@ func serveForever(spec string) {
 	time.Sleep(time.Hour)
 }
 
-// lockedBuffer is the child's output, written by exec's copier.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
-}
-
 // startChild runs the helper child on ports (or "exit") and kills it when
 // the test ends.
 func startChild(t *testing.T, spec string) Child {
 	t.Helper()
+	return startHelper(t, spec).Child()
+}
+
+// startHelper starts the helper child as a Proc, killed when the test ends.
+func startHelper(t *testing.T, spec string) *Proc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+spec)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	p, err := Start(cmd, t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
-	return Child{
-		Pid: cmd.Process.Pid,
-		Exited: func() bool {
-			select {
-			case <-done:
-				return true
-			default:
-				return false
-			}
-		},
-		Output: out.Bytes,
-	}
+	t.Cleanup(p.Kill)
+	return p
 }
 
 func joinPorts(ports []int) string {
