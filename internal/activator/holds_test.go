@@ -5,31 +5,13 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/signals"
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 )
-
-// settable is a clock the test moves by hand.
-type settable struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *settable) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *settable) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // countedHolds passes the hook on and counts the calls, so the test knows
 // when the activator has reported.
@@ -50,8 +32,8 @@ func TestHoldsReachTheSignals(t *testing.T) {
 	checkGoroutines(t)
 	origin := time.Unix(1_700_000_000, 0)
 	at := func(sec float64) time.Time { return origin.Add(time.Duration(sec * float64(time.Second))) }
-	clock := &settable{t: origin}
-	sig := signals.NewService("api", clock.now)
+	clock := testclock.New(origin)
+	sig := signals.NewService("api", clock.Now)
 	holds := &countedHolds{next: sig.Holds()}
 	capacity := &fakeCapacity{}
 	act := New(Options{Capacity: capacity.get, Holds: holds, Recheck: -1})
@@ -86,7 +68,7 @@ func TestHoldsReachTheSignals(t *testing.T) {
 	}
 
 	// At 0.5 s, four requests find no instance and are held.
-	clock.set(at(0.5))
+	clock.Set(at(0.5))
 	ctx, cancel := context.WithCancel(context.Background())
 	var done []<-chan error
 	for range 3 {
@@ -96,17 +78,17 @@ func TestHoldsReachTheSignals(t *testing.T) {
 	waitFor(t, "four holds reported", func() bool { return holds.begun.Load() == 4 })
 
 	// At 1.0 s one client gives up.
-	clock.set(at(1.0))
+	clock.Set(at(1.0))
 	cancel()
 	<-gaveUp
 	waitFor(t, "the abandoned request to end", func() bool { return holds.ended.Load() == 1 && sig.InFlight() == 3 })
 
 	// At 1.5 s an instance is ready: the three are served until 2.5 s.
-	clock.set(at(1.5))
+	clock.Set(at(1.5))
 	capacity.ready.Store(1)
 	act.Notify()
 	waitFor(t, "the held requests to reach the origin", func() bool { return inOrigin.Load() == 3 && holds.ended.Load() == 4 })
-	clock.set(at(2.5))
+	clock.Set(at(2.5))
 	close(served)
 	for _, ch := range done {
 		if err := <-ch; err != nil {

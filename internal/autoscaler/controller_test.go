@@ -181,13 +181,13 @@ func learn(r *rig, name string, hours int) {
 	for range hours * 60 {
 		batch := make([]autoscale.Sample, 60)
 		for i := range batch {
-			ts := r.clock.now().Add(time.Duration(i) * time.Second)
+			ts := r.clock.Now().Add(time.Duration(i) * time.Second)
 			h := float64(ts.Sub(t0)) / float64(24*time.Hour)
 			v := 40 + 30*sinTurn(h)
 			batch[i] = autoscale.Sample{T: ts, Arrivals: v * 10, Completions: v * 10, InFlight: v}
 		}
 		r.source.push(name, batch...)
-		r.clock.add(time.Minute)
+		r.clock.Add(time.Minute)
 		r.c.Tick()
 	}
 }
@@ -213,12 +213,12 @@ func TestSnapshotRestoreKeepsForecast(t *testing.T) {
 	}
 
 	b := newRig(t, dir, true)
-	b.clock.t = a.clock.now().Add(-time.Minute)
+	b.clock.Set(a.clock.Now().Add(-time.Minute))
 	b.scaler.set("api", Observed{Desired: 4, Ready: 4})
 	if err := b.c.Configure("api", spec); err != nil {
 		t.Fatal(err)
 	}
-	b.clock.add(time.Minute)
+	b.clock.Add(time.Minute)
 	b.c.Tick()
 	got, _ := b.c.Status("api")
 	if got.Forecast != want.Forecast {
@@ -226,7 +226,7 @@ func TestSnapshotRestoreKeepsForecast(t *testing.T) {
 	}
 	// A fresh controller without the file knows nothing.
 	c := newRig(t, t.TempDir(), true)
-	c.clock.t = a.clock.now()
+	c.clock.Set(a.clock.Now())
 	c.scaler.set("api", Observed{Desired: 4, Ready: 4})
 	if err := c.c.Configure("api", spec); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package autoscaler
 
 import (
 	"errors"
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 	"math"
 	"sync"
 	"testing"
@@ -13,23 +14,6 @@ import (
 
 // t0 is a Monday midnight, so daily and weekly slots start at zero.
 var t0 = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (f *fakeClock) now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) add(d time.Duration) {
-	f.mu.Lock()
-	f.t = f.t.Add(d)
-	f.mu.Unlock()
-}
 
 // fakeScaler makes asked-for instances ready at once (or never, when
 // instant is false) and records every Scale call.
@@ -115,7 +99,7 @@ func (f *fakeSource) Drain(name string, _ time.Time) []autoscale.Sample {
 }
 
 type rig struct {
-	clock  *fakeClock
+	clock  *testclock.Clock
 	scaler *fakeScaler
 	source *fakeSource
 	c      *Controller
@@ -123,8 +107,8 @@ type rig struct {
 
 func newRig(t *testing.T, dir string, instant bool) *rig {
 	t.Helper()
-	r := &rig{clock: &fakeClock{t: t0}, scaler: newFakeScaler(instant), source: newFakeSource()}
-	c, err := New(Options{Scaler: r.scaler, Source: r.source, Clock: r.clock.now, StateDir: dir, SnapshotEvery: 1000 * time.Hour})
+	r := &rig{clock: testclock.New(t0), scaler: newFakeScaler(instant), source: newFakeSource()}
+	c, err := New(Options{Scaler: r.scaler, Source: r.source, Clock: r.clock.Now, StateDir: dir, SnapshotEvery: 1000 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,8 +120,8 @@ func newRig(t *testing.T, dir string, instant bool) *rig {
 // second feeds one second of traffic at the given in-flight level (each
 // request taking 0.1 s, so arrivals are ten times in-flight), then ticks.
 func (r *rig) second(name string, inFlight float64) {
-	r.source.push(name, autoscale.Sample{T: r.clock.now(), Arrivals: inFlight * 10, Completions: inFlight * 10, InFlight: inFlight})
-	r.clock.add(time.Second)
+	r.source.push(name, autoscale.Sample{T: r.clock.Now(), Arrivals: inFlight * 10, Completions: inFlight * 10, InFlight: inFlight})
+	r.clock.Add(time.Second)
 	r.c.Tick()
 }
 

@@ -38,7 +38,7 @@ func TestTimelineForecastIsTheOneMadeForThatSecond(t *testing.T) {
 	learn(r, "api", 30)
 	st, _ := r.c.Status("api")
 	made, lead := st.Forecast, st.Lead
-	madeAt := r.clock.now()
+	madeAt := r.clock.Now()
 	// Run flat traffic past the lead; the point for madeAt+lead carries the
 	// forecast made at madeAt (the next decision, 2 s later, fills later
 	// seconds).

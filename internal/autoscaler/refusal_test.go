@@ -29,7 +29,7 @@ func TestLastingRefusalIsOneEvent(t *testing.T) {
 	r.scaler.mu.Lock()
 	r.scaler.fail = false
 	r.scaler.mu.Unlock()
-	r.clock.add(time.Second)
+	r.clock.Add(time.Second)
 	r.run("api", 5, 0)
 	r.scaler.set("api", Observed{})
 	r.scaler.mu.Lock()

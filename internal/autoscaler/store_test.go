@@ -1,6 +1,7 @@
 package autoscaler
 
 import (
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 	"sync"
 	"testing"
 	"time"
@@ -31,8 +32,8 @@ func (m *memStore) Where(service string) string { return "memory:" + service }
 
 func newStoreRig(t *testing.T, store SnapshotStore) *rig {
 	t.Helper()
-	r := &rig{clock: &fakeClock{t: t0}, scaler: newFakeScaler(true), source: newFakeSource()}
-	c, err := New(Options{Scaler: r.scaler, Source: r.source, Clock: r.clock.now, Store: store, SnapshotEvery: 1000 * time.Hour})
+	r := &rig{clock: testclock.New(t0), scaler: newFakeScaler(true), source: newFakeSource()}
+	c, err := New(Options{Scaler: r.scaler, Source: r.source, Clock: r.clock.Now, Store: store, SnapshotEvery: 1000 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +62,13 @@ func TestRestoreTakesOverTheLeadersState(t *testing.T) {
 	if st, _ := follower.c.Status("api"); st.RestoredFrom != nil {
 		t.Fatalf("follower restored before Restore: %v", st.RestoredFrom)
 	}
-	follower.clock.t = leader.clock.now().Add(-time.Minute)
+	follower.clock.Set(leader.clock.Now().Add(-time.Minute))
 	follower.c.Restore()
-	follower.clock.add(time.Minute)
+	follower.clock.Add(time.Minute)
 	follower.c.Tick()
 	got, _ := follower.c.Status("api")
-	if got.RestoredFrom == nil || !got.RestoredFrom.Equal(leader.clock.now()) {
-		t.Fatalf("restored_from %v, want the leader's save time %v", got.RestoredFrom, leader.clock.now())
+	if got.RestoredFrom == nil || !got.RestoredFrom.Equal(leader.clock.Now()) {
+		t.Fatalf("restored_from %v, want the leader's save time %v", got.RestoredFrom, leader.clock.Now())
 	}
 	if want.Forecast <= 0 || got.Forecast != want.Forecast {
 		t.Fatalf("forecast after Restore %v, want the leader's %v", got.Forecast, want.Forecast)

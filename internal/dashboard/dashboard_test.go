@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 	"io"
 	"math"
 	"net/http"
@@ -19,9 +20,9 @@ import (
 
 var start = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func newStub(t *testing.T, opts dashboard.Options) (*dashboard.Handler, *stubSource, *clock) {
+func newStub(t *testing.T, opts dashboard.Options) (*dashboard.Handler, *stubSource, *testclock.Clock) {
 	t.Helper()
-	clk := &clock{t: start}
+	clk := testclock.New(start)
 	src := &stubSource{clk: clk}
 	opts.Now = clk.Now
 	h, err := dashboard.New(src, opts)
@@ -241,7 +242,7 @@ func (s *nanSource) Timeline(service string, since time.Time) []api.DashboardPoi
 }
 
 func TestSnapshotReplacesNaN(t *testing.T) {
-	clk := &clock{t: start}
+	clk := testclock.New(start)
 	h, err := dashboard.New(&nanSource{stubSource{clk: clk}}, dashboard.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -1,34 +1,17 @@
 package dashboard_test
 
 import (
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 	"sync"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/api"
 )
 
-// clock is a manual clock shared by a stub source and the handler.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // stubSource has one service, "svc", whose point for second s has RPS = s
 // modulo 1000, and the events the test adds.
 type stubSource struct {
-	clk    *clock
+	clk    *testclock.Clock
 	mu     sync.Mutex
 	events []api.DashboardEvent
 }

@@ -113,7 +113,7 @@ func TestStreamMessages(t *testing.T) {
 	// One more second passes and an event happens: the stream sends the
 	// event once and an update carrying only the new point.
 	src.AddEvent(api.DashboardEvent{Time: start.Add(500 * time.Millisecond), Service: "svc", Kind: api.EventHealth, Text: "probe failed"})
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	var events []api.DashboardEvent
 	var newPoints []api.DashboardPoint
 	var now api.DashboardPoint

@@ -7,7 +7,7 @@ import "testing"
 // nothing happened too.
 func TestHoldsTimeAveraged(t *testing.T) {
 	plain, fc := newTest()
-	fc.set(at(0.5))
+	fc.Set(at(0.5))
 	plain.End(plain.Begin(), 200, false)
 	if got := plain.Drain(at(2)); len(got) != 1 || got[0].QueueMeasured || got[0].Queued != 0 {
 		t.Fatalf("no queue wired: %+v, want one second with the queue not measured", got)
@@ -15,12 +15,12 @@ func TestHoldsTimeAveraged(t *testing.T) {
 
 	s, fc := newTest()
 	h := s.Holds()
-	fc.set(at(0.25))
+	fc.Set(at(0.25))
 	tok := s.Begin()
 	h.HoldBegin()
-	fc.set(at(2.5)) // second 1: nothing recorded, the carry counts
+	fc.Set(at(2.5)) // second 1: nothing recorded, the carry counts
 	h.HoldEnd()
-	fc.set(at(3.5))
+	fc.Set(at(3.5))
 	s.End(tok, 200, false)
 	got := s.Drain(at(5))
 	want := []struct{ inFlight, queued float64 }{{0.75, 0.75}, {1, 1}, {1, 0.5}, {0.5, 0}}

@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 	"math"
 	"sync"
 	"testing"
@@ -9,49 +10,31 @@ import (
 	"github.com/shoal-gw/shoal/internal/autoscale"
 )
 
-// fakeClock is a settable clock for tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (f *fakeClock) now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) set(t time.Time) {
-	f.mu.Lock()
-	f.t = t
-	f.mu.Unlock()
-}
-
 // origin is a whole second, so offsets in tests are positions in seconds.
 var origin = time.Unix(1_700_000_000, 0)
 
 func at(sec float64) time.Time { return origin.Add(time.Duration(sec * float64(time.Second))) }
 
-func newTest() (*Service, *fakeClock) {
-	fc := &fakeClock{t: origin}
-	return NewService("api", fc.now), fc
+func newTest() (*Service, *testclock.Clock) {
+	fc := testclock.New(origin)
+	return NewService("api", fc.Now), fc
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestInFlightIsTimeAveragedExactly(t *testing.T) {
 	s, fc := newTest()
-	fc.set(at(0.25))
+	fc.Set(at(0.25))
 	a := s.Begin()
-	fc.set(at(0.5))
+	fc.Set(at(0.5))
 	b := s.Begin()
-	fc.set(at(0.75))
+	fc.Set(at(0.75))
 	s.End(b, 200, false)
-	fc.set(at(1.5))
+	fc.Set(at(1.5))
 	s.End(a, 200, false)
-	fc.set(at(2.9))
+	fc.Set(at(2.9))
 	c := s.Begin()
-	fc.set(at(5.1))
+	fc.Set(at(5.1))
 	s.End(c, 200, false)
 
 	got := s.Drain(at(7))
@@ -76,17 +59,17 @@ func TestInFlightIsTimeAveragedExactly(t *testing.T) {
 
 func TestBucketBoundaries(t *testing.T) {
 	s, fc := newTest()
-	fc.set(at(1).Add(-time.Nanosecond))
+	fc.Set(at(1).Add(-time.Nanosecond))
 	tok := s.Begin()
-	fc.set(at(1))
+	fc.Set(at(1))
 	s.End(tok, 503, false)
 	tok = s.Begin()
-	fc.set(at(2).Add(-time.Nanosecond))
+	fc.Set(at(2).Add(-time.Nanosecond))
 	s.End(tok, 200, true)
 
 	// Second 1 is not complete until SettleDelay after its end.
-	fc.set(at(2).Add(SettleDelay - time.Nanosecond))
-	if got := s.Drain(fc.now()); len(got) != 1 {
+	fc.Set(at(2).Add(SettleDelay - time.Nanosecond))
+	if got := s.Drain(fc.Now()); len(got) != 1 {
 		t.Fatalf("before settle: %d samples, want 1 (second 0 only)", len(got))
 	} else if got[0].Arrivals != 1 || got[0].Completions != 0 {
 		t.Errorf("second 0: %+v, want 1 arrival, 0 completions", got[0])
@@ -110,12 +93,12 @@ func TestLatencyPercentiles(t *testing.T) {
 		if i%100 == 0 {
 			lat = 800 * time.Millisecond
 		}
-		fc.set(at(0))
+		fc.Set(at(0))
 		tok := s.Begin()
-		fc.set(at(0).Add(lat))
+		fc.Set(at(0).Add(lat))
 		s.End(tok, 200, false)
 	}
-	fc.set(at(3).Add(SettleDelay))
+	fc.Set(at(3).Add(SettleDelay))
 	pts := s.Recent(time.Time{})
 	if len(pts) != 3 {
 		t.Fatalf("got %d points, want 3", len(pts))
@@ -155,7 +138,7 @@ func TestGapResyncsCarryFromGauge(t *testing.T) {
 	for range 3 {
 		s.Begin()
 	}
-	fc.set(at(120))
+	fc.Set(at(120))
 	got := s.Drain(at(120))
 	if len(got) == 0 || len(got) > ringSize {
 		t.Fatalf("got %d samples after a gap", len(got))

@@ -1,30 +1,31 @@
 package signals
 
 import (
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 	"testing"
 	"time"
 )
 
 func TestSetKeepsOneRecorderPerName(t *testing.T) {
-	fc := &fakeClock{t: origin}
-	set := NewSet(fc.now)
+	fc := testclock.New(origin)
+	set := NewSet(fc.Now)
 	a := set.Service("api")
 	if set.Service("api") != a {
 		t.Fatal("second Service call gave another recorder")
 	}
 	set.Service("web")
 	tok := a.Begin()
-	fc.set(at(0.5))
+	fc.Set(at(0.5))
 	a.End(tok, 200, false)
-	fc.set(at(2))
-	got := set.Drain("api", fc.now())
+	fc.Set(at(2))
+	got := set.Drain("api", fc.Now())
 	if len(got) != 1 || got[0].Arrivals != 1 || got[0].InFlight != 0.5 {
 		t.Fatalf("drain %+v, want one second with 1 arrival and 0.5 in flight", got)
 	}
 	if pts := set.Recent("api", time.Time{}); len(pts) != 1 {
 		t.Fatalf("recent: %d points, want 1", len(pts))
 	}
-	if got := set.Drain("nope", fc.now()); got != nil {
+	if got := set.Drain("nope", fc.Now()); got != nil {
 		t.Fatalf("unknown name drained %v", got)
 	}
 	set.Remove("api")
