@@ -36,7 +36,7 @@ type cliFlags struct {
 	outFile                                      string
 	bucket, from, length, warmup                 time.Duration
 	plotFrom, plotFor                            time.Duration
-	jsonOut, sweep                               bool
+	jsonOut, sweep, markdown                     bool
 	target                                       float64
 	peak, min, max, parallel                     int
 	m                                            Model
@@ -51,6 +51,7 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
 	fs.StringVar(&c.policy, "policy", "all", "policy: "+strings.Join(autoscale.Names(), ", ")+", a comma list, or all")
 	fs.BoolVar(&c.jsonOut, "json", false, "print JSON: one object for one policy, else an array")
 	fs.BoolVar(&c.sweep, "sweep", false, "run each policy at several targets (see --targets); JSON objects carry \"target\"")
+	fs.BoolVar(&c.markdown, "markdown", false, "with --sweep: print each policy's cheapest point with at most 0.01% violations above the floor as a markdown table, then the bar (as in docs/autoscaling.md)")
 	fs.StringVar(&c.targets, "targets", "", "comma list of targets for --sweep (default: 40%..95% of an instance's capacity; kpa ÷0.7)")
 	fs.Float64Var(&c.target, "target", 0, "per-instance target in metric units (default 70% of capacity: 7 in flight with 10 slots; kpa 10)")
 	fs.StringVar(&c.metric, "metric", "concurrency", "policy metric: concurrency (in flight per instance) or rps")
@@ -248,6 +249,13 @@ func simulate(c *cliFlags, stdout io.Writer) error {
 			return enc.Encode(results[0])
 		}
 		return enc.Encode(results)
+	}
+	if c.markdown && c.sweep {
+		WriteMarkdown(stdout, results)
+		var bar strings.Builder
+		WriteBar(&bar, Compare(results))
+		fmt.Fprintf(stdout, "\n```\n%s```\n", strings.TrimPrefix(bar.String(), "\n"))
+		return nil
 	}
 	writeTable(stdout, tr, d, c.m, results)
 	if c.sweep {

@@ -206,3 +206,29 @@ func TestHeldOutPresets(t *testing.T) {
 		t.Errorf("azure-functions: minute 15 / minute 14 = %.2f, want the ×1.8 timer spike", r)
 	}
 }
+
+// --markdown turns a sweep into the docs' table (one row per policy) and
+// the bar block in a code fence.
+func TestCLISweepMarkdown(t *testing.T) {
+	tr := tinyTrace(t)
+	out, errOut, code := runCLI(t, "--trace", tr, "--policy", "shoal,hpa,static", "--sweep", "--targets", "6,8", "--markdown")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(out, "\n")
+	if !strings.HasPrefix(lines[0], "| policy | target | instance-hours |") || !strings.HasPrefix(lines[1], "|---|") {
+		t.Fatalf("no markdown header:\n%s", out)
+	}
+	rows := 0
+	for _, l := range lines[2:] {
+		if strings.HasPrefix(l, "| ") {
+			rows++
+		}
+	}
+	if rows != 3 || !strings.Contains(out, "| static | — |") {
+		t.Fatalf("want one row each for shoal, hpa and static:\n%s", out)
+	}
+	if !strings.Contains(out, "```\nbar (violations above") || !strings.HasSuffix(out, "```\n") {
+		t.Fatalf("bar block not fenced:\n%s", out)
+	}
+}
