@@ -78,32 +78,6 @@ if ! wait_file "$TMP/a.addr" || ! wait_file "$TMP/b.addr"; then
   exit 1
 fi
 
-GW_LISTEN=127.0.0.1:$(free_port)
-ADMIN_ADDR=127.0.0.1:$(free_port)
-CONFIG="$TMP/shoal.yaml"
-cat >"$TMP/env" <<EOF
-GW_LISTEN=$GW_LISTEN
-ADMIN_ADDR=$ADMIN_ADDR
-ORIGIN_A=$(cat "$TMP/a.addr")
-ORIGIN_B=$(cat "$TMP/b.addr")
-CONFIG=$CONFIG
-EOF
-"$STEP" "$TMP" config a "$CONFIG"
-echo a >"$TMP/expected"
-echo a >"$TMP/file_target"
-: >"$TMP/steps.log"
-
-"$TMP/shoal" run -c "$CONFIG" >"$TMP/shoal.log" 2>&1 &
-GW_PID=$!
-PIDS+=("$GW_PID")
-echo "GW_PID=$GW_PID" >>"$TMP/env"
-
-# served_by prints the X-Origin of a request through the gateway, or nothing.
-served_by() {
-  curl -s -o /dev/null -D - --max-time 2 "http://$GW_LISTEN/" 2>/dev/null |
-    tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }'
-}
-
 # outcomes counts the steps whose background check has reported.
 outcomes() { grep -cE '^(ok|FAIL) step' "$TMP/steps.log" || true; }
 
@@ -114,13 +88,52 @@ fail() {
   exit 1
 }
 
-ready=0
-for _ in $(seq 100); do
-  kill -0 "$GW_PID" 2>/dev/null || fail "shoal exited at start"
-  if [ "$(served_by)" = a ]; then ready=1; break; fi
-  sleep 0.1
+# served_by prints the X-Origin of a request through the gateway, or nothing.
+served_by() {
+  curl -s -o /dev/null -D - --max-time 2 "http://$GW_LISTEN/" 2>/dev/null |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "x-origin" { print $2 }'
+}
+
+CONFIG="$TMP/shoal.yaml"
+# start_gateway picks two free ports, writes the config and starts shoal. It
+# returns 0 once shoal serves / from origin a, and 1 when shoal exited because
+# a port chosen for it was taken first (another process can bind it between
+# the check and shoal's bind); anything else fails the run.
+start_gateway() {
+  GW_LISTEN=127.0.0.1:$(free_port)
+  ADMIN_ADDR=127.0.0.1:$(free_port)
+  {
+    echo "GW_LISTEN=$GW_LISTEN"
+    echo "ADMIN_ADDR=$ADMIN_ADDR"
+    echo "ORIGIN_A=$(cat "$TMP/a.addr")"
+    echo "ORIGIN_B=$(cat "$TMP/b.addr")"
+    echo "CONFIG=$CONFIG"
+  } >"$TMP/env"
+  "$STEP" "$TMP" config a "$CONFIG"
+  echo a >"$TMP/expected"
+  echo a >"$TMP/file_target"
+  : >"$TMP/steps.log"
+  "$TMP/shoal" run -c "$CONFIG" >"$TMP/shoal.log" 2>&1 &
+  GW_PID=$!
+  PIDS+=("$GW_PID")
+  echo "GW_PID=$GW_PID" >>"$TMP/env"
+  for _ in $(seq 100); do
+    if ! kill -0 "$GW_PID" 2>/dev/null; then
+      grep -q 'address already in use' "$TMP/shoal.log" && return 1
+      fail "shoal exited at start"
+    fi
+    [ "$(served_by)" = a ] && return 0
+    sleep 0.1
+  done
+  fail "shoal did not serve / from origin a within 10 s"
+}
+
+started=0
+for attempt in 1 2 3 4 5; do
+  if start_gateway; then started=1; break; fi
+  say "a port chosen for shoal was taken before it bound (attempt $attempt); new ports"
 done
-[ "$ready" = 1 ] || fail "shoal did not serve / from origin a within 10 s"
+[ "$started" = 1 ] || fail "shoal could not bind free ports in 5 attempts"
 
 say "gateway $GW_LISTEN (admin $ADMIN_ADDR), $RATE req/s for ${DUR}s, reload every ${INT}s"
 timeout $((DUR + 60)) "$RUNNER" "http://$GW_LISTEN/" "$STEP $TMP step" "$RATE" "$DUR" "$INT" | tee "$TMP/result.txt" ||
