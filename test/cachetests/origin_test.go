@@ -13,10 +13,6 @@ import (
 	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
 
-// portAttempts bounds how often the origin is started again after the
-// port chosen for it was taken by another process first.
-const portAttempts = 5
-
 // startOrigin runs the suite's origin on a loopback port that pick
 // chooses (freeport.Ports but in the test of the retry) and returns its
 // host:port once the node process itself listens there. The origin takes
@@ -30,13 +26,7 @@ func startOrigin(t *testing.T, pick func(n int) ([]int, error)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var addr string
-	err = freeport.Retry(portAttempts, func() error {
-		ports, err := pick(1)
-		if err != nil {
-			return err
-		}
-		addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
+	_, ports, err := freeport.Listen(1, pick, 10*time.Second, func(ports []int) (*freeport.Proc, error) {
 		cmd := exec.Command("node", "--import", loop, "server/server.mjs")
 		cmd.Dir = suiteDir
 		cmd.Env = append(os.Environ(), "npm_config_protocol=http", fmt.Sprintf("npm_config_port=%d", ports[0]),
@@ -46,7 +36,7 @@ func startOrigin(t *testing.T, pick func(n int) ([]int, error)) string {
 		// run of minutes, and a file holds that without growing memory.
 		p, err := freeport.Start(cmd, t.TempDir())
 		if err != nil {
-			return fmt.Errorf("the cache-tests origin (is node installed?): %w", err)
+			return nil, fmt.Errorf("the cache-tests origin (is node installed?): %w", err)
 		}
 		t.Cleanup(func() {
 			p.Kill()
@@ -54,14 +44,10 @@ func startOrigin(t *testing.T, pick func(n int) ([]int, error)) string {
 				t.Logf("cache-tests origin output:\n%s", p.Output())
 			}
 		})
-		if err := freeport.Await(p.Child(), ports, 10*time.Second); err != nil {
-			p.Kill()
-			return fmt.Errorf("the cache-tests origin on %s: %w\n%s", addr, err, p.Output())
-		}
-		return nil
+		return p, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return addr
+	return freeport.Addrs(ports)[0]
 }

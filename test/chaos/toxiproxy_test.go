@@ -39,47 +39,19 @@ func startToxiproxy(pick func(n int) ([]int, error)) (*toxi, error) {
 			return nil, fmt.Errorf("building toxiproxy-server: %w\n%s", err, out)
 		}
 	}
-	var t *toxi
-	err = freeport.Retry(portAttempts, func() error {
-		var err error
-		t, err = startToxiproxyOnce(bin, pick)
-		return err
+	// The server takes a port number, not a socket; freeport.Listen starts
+	// it again on a new port when another process bound its port first
+	// (it then logs "address already in use" and keeps running without
+	// its API). The log is in the default temporary directory: the server
+	// is started from TestMain, where no test's directory exists; stop
+	// removes it.
+	proc, ports, err := freeport.Listen(1, pick, 10*time.Second, func(ports []int) (*freeport.Proc, error) {
+		return freeport.Start(exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(ports[0])), "")
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("toxiproxy-server: %w", err)
 	}
-	return t, nil
-}
-
-// portAttempts bounds how often toxiproxy-server is started again after
-// the port chosen for it was taken by another process first.
-const portAttempts = 5
-
-// startToxiproxyOnce starts the server on a port chosen for it and waits
-// until the server process itself listens there. The server takes a port
-// number, not a socket, so another process can bind the port first; the
-// server then logs "address already in use" (and keeps running without
-// its API), which Await reports as freeport.ErrTaken. Waiting for the
-// server's own socket, not for an answer, keeps a stranger on the port
-// from passing for toxiproxy.
-func startToxiproxyOnce(bin string, pick func(n int) ([]int, error)) (*toxi, error) {
-	ports, err := pick(1)
-	if err != nil {
-		return nil, err
-	}
-	// The log is in the default temporary directory: the server is
-	// started from TestMain, where no test's directory exists; stop
-	// removes it.
-	proc, err := freeport.Start(exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(ports[0])), "")
-	if err != nil {
-		return nil, err
-	}
-	t := &toxi{api: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), proc: proc}
-	if err := freeport.Await(proc.Child(), ports, 10*time.Second); err != nil {
-		out := proc.Output()
-		t.stop()
-		return nil, fmt.Errorf("toxiproxy-server on port %d: %w\n%s", ports[0], err, out)
-	}
+	t := &toxi{api: "http://" + freeport.Addrs(ports)[0], proc: proc}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get(t.api + "/version"); err == nil {
 			resp.Body.Close()

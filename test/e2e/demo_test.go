@@ -25,7 +25,7 @@ func TestDemoTellsTheScalingStory(t *testing.T) {
 	// The demo binds its ports itself and runs to the end: a port taken
 	// before it bound shows only as its exit, and is retried on new ports.
 	var out []byte
-	err := freeport.Retry(portAttempts, func() error {
+	err := freeport.Retry(freeport.Attempts, func() error {
 		ports, err := freeport.Ports(2)
 		if err != nil {
 			return err

@@ -3,16 +3,11 @@ package e2e
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
-
-// portAttempts bounds how often shoal is started again after a port chosen
-// for it was taken by another process first.
-const portAttempts = 5
 
 // pickPorts chooses n loopback ports; freeport.Ports unless a test of the
 // retry hands out an occupied one.
@@ -20,35 +15,17 @@ type pickPorts func(n int) ([]int, error)
 
 // startListening starts shoal with the arguments args makes from n
 // loopback addresses chosen for it and returns once the shoal process
-// itself listens on all of them. The addresses can be taken by another
-// process between choosing and binding (test binaries run side by side);
-// shoal then exits with "address already in use" and is started again on
-// new addresses. Waiting for shoal's own sockets rather than for an answer
-// keeps a stranger on the port from passing for shoal.
+// itself listens on all of them, starting it again on new addresses when
+// one was taken first (freeport.Listen).
 func startListening(t *testing.T, n int, pick pickPorts, args func(addrs []string) []string) (*freeport.Proc, []string) {
 	t.Helper()
-	var p *freeport.Proc
-	var addrs []string
-	err := freeport.Retry(portAttempts, func() error {
-		ports, err := pick(n)
-		if err != nil {
-			return err
-		}
-		addrs = make([]string, n)
-		for i, port := range ports {
-			addrs[i] = "127.0.0.1:" + strconv.Itoa(port)
-		}
-		p = start(t, args(addrs)...)
-		if err := freeport.Await(p.Child(), ports, 10*time.Second); err != nil {
-			p.Kill()
-			return fmt.Errorf("shoal on %v: %w\n%s", addrs, err, p.Output())
-		}
-		return nil
+	p, ports, err := freeport.Listen(n, pick, 10*time.Second, func(ports []int) (*freeport.Proc, error) {
+		return start(t, args(freeport.Addrs(ports))...), nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, addrs
+	return p, freeport.Addrs(ports)
 }
 
 // gateway is `shoal run` on a config file that the helper writes: the

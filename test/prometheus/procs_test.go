@@ -1,21 +1,12 @@
 package prometheus
 
 import (
-	"fmt"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/shoal-gw/shoal/internal/testutil/freeport"
 )
-
-// portAttempts bounds how often one process is started again after a port
-// chosen for it was taken by another process first; a clash needs someone
-// to bind that very port within milliseconds, so one more try nearly
-// always does.
-const portAttempts = 5
 
 // startProc starts name with args, its output in a log file that the
 // test prints when it fails; the process is killed when the test ends.
@@ -36,37 +27,20 @@ func startProc(t *testing.T, name string, args ...string) *freeport.Proc {
 
 // startListening starts the program name with the arguments args makes
 // from n loopback addresses that pick chooses (freeport.Ports but in the
-// test of the retry), and returns those addresses
-// once the process itself listens on all of them. The program takes
-// port numbers, not sockets, so another process can bind a chosen port
-// before it does; it then says "address already in use" and is started
-// again on new ports. Waiting for the process's own sockets, not for an
-// answer on the port, keeps a stranger on the port from passing for it.
+// test of the retry), and returns those addresses once the process itself
+// listens on all of them, started again on new ones when one was taken
+// first (freeport.Listen).
 func startListening(t *testing.T, name string, n int, pick func(n int) ([]int, error), args func(addrs []string) ([]string, error)) []string {
 	t.Helper()
-	var addrs []string
-	err := freeport.Retry(portAttempts, func() error {
-		ports, err := pick(n)
+	_, ports, err := freeport.Listen(n, pick, 30*time.Second, func(ports []int) (*freeport.Proc, error) {
+		flags, err := args(freeport.Addrs(ports))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		addrs = make([]string, n)
-		for i, port := range ports {
-			addrs[i] = "127.0.0.1:" + strconv.Itoa(port)
-		}
-		flags, err := args(addrs)
-		if err != nil {
-			return err
-		}
-		p := startProc(t, name, flags...)
-		if err := freeport.Await(p.Child(), ports, 30*time.Second); err != nil {
-			p.Kill()
-			return fmt.Errorf("%s on %v: %w\n%s", filepath.Base(name), addrs, err, p.Output())
-		}
-		return nil
+		return startProc(t, name, flags...), nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return addrs
+	return freeport.Addrs(ports)
 }

@@ -12,7 +12,9 @@
 //     Await reports that as ErrTaken, and Retry starts it again on new
 //     ports, a bounded number of times;
 //   - Proc runs such a child with its output in a log file and is what
-//     Await needs of it (Child).
+//     Await needs of it (Child);
+//   - Listen puts these together: choose ports, start, await, and start
+//     again on new ports while one was taken.
 package freeport
 
 import (
