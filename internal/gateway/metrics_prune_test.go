@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"testing"
+
+	"github.com/shoal-gw/shoal/internal/config"
 )
 
 func TestReloadDropsSeriesOfRemovedRoutes(t *testing.T) {
@@ -56,10 +58,7 @@ routes:
     match: {path_prefix: /x}
     service: api
 `, a.srv.URL))
-	bad.Dynamic.Routes[1].Service = "nowhere" // past the parser's check
-	if err := g.Apply(bad.File, &bad.Dynamic); err == nil {
-		t.Fatal("a route to an unknown service was accepted")
-	}
+	applyFailing(t, g, bad, 1)
 	cfg := parse(t, fmt.Sprintf(`
 services:
   api: {endpoints: [%[1]s]}
@@ -148,10 +147,7 @@ routes:
     match: {path_prefix: /x}
     service: ghost
 `, a.srv.URL))
-	bad.Dynamic.Routes[0].Service = "nowhere" // past the parser's check
-	if err := g.Apply(bad.File, &bad.Dynamic); err == nil {
-		t.Fatal("a route to an unknown service was accepted")
-	}
+	applyFailing(t, g, bad, 0)
 	if v := metricValue(t, m.Registry, "shoal_upstream_errors_total", connect("ghost")); v == -1 {
 		t.Fatal("the failed config resolved no series for ghost; the check below would prove nothing")
 	}
@@ -177,5 +173,16 @@ routes:
 		if v := metricValue(t, m.Registry, "shoal_http_requests_in_flight", map[string]string{"service": s}); v != 0 {
 			t.Errorf("in-flight{service=%q} after the reload: %v, want 0 (exported, idle)", s, v)
 		}
+	}
+}
+
+// applyFailing applies cfg with its route i pointed at a service that does
+// not exist (past the parser's check): compiling gets as far as resolving
+// the other routes' series, then the config is refused.
+func applyFailing(t *testing.T, g *Gateway, cfg *config.Config, i int) {
+	t.Helper()
+	cfg.Dynamic.Routes[i].Service = "nowhere"
+	if err := g.Apply(cfg.File, &cfg.Dynamic); err == nil {
+		t.Fatal("a route to an unknown service was accepted")
 	}
 }
