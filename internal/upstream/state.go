@@ -148,14 +148,12 @@ func (s *State) Acquire() {
 // but a fast connection refusal must not make a broken endpoint look fast.
 func (s *State) Release(latency time.Duration, ok bool) {
 	s.inFlight.Add(-1)
-	if !ok {
-		s.failures.Add(1)
-	}
-	now := s.clock.now()
-	if !ok && float64(latency) <= s.costAt(now) {
+	if ok {
+		s.observe(s.clock.now(), latency)
 		return
 	}
-	s.observe(now, latency)
+	s.failures.Add(1)
+	s.observeIfHigher(latency)
 }
 
 // ReleaseCancelled ends an attempt that was cut short before its answer:
@@ -166,11 +164,16 @@ func (s *State) Release(latency time.Duration, ok bool) {
 // look as fast as the time it was given).
 func (s *State) ReleaseCancelled(latency time.Duration) {
 	s.inFlight.Add(-1)
+	s.observeIfHigher(latency)
+}
+
+// observeIfHigher feeds a latency that is only a lower bound (a failure, a
+// cancelled attempt) to the estimate when it raises it.
+func (s *State) observeIfHigher(latency time.Duration) {
 	now := s.clock.now()
-	if float64(latency) <= s.costAt(now) {
-		return
+	if float64(latency) > s.costAt(now) {
+		s.observe(now, latency)
 	}
-	s.observe(now, latency)
 }
 
 // Latency is the current peak-EWMA latency estimate, decayed to now; zero
