@@ -23,18 +23,15 @@ type scatterFloor struct {
 	// current minute
 	sum float64
 	n   int
-	// learned
-	level, prev     float64 // log minute means
-	prevDiff        float64 // the last first difference
-	haveLevel       bool
-	haveDiff        bool
-	diffs           [scatterMinutes]float64 // |Δ² log| ring
-	diffN, diffHead int
-	// recent are the last log minute means, whose largest caps the floor.
-	recent              [scatterMinutes]float64
-	recentN, recentHead int
-	floor               float64
-	scratch             [scatterMinutes]float64
+	// learned: the level, and the last log minute means (a ring) from
+	// which the second differences and the cap are read.
+	level     float64
+	means     [scatterMinutes + 2]float64
+	meansN    int
+	meansHead int
+	floor     float64
+	ordered   [scatterMinutes + 2]float64
+	scratch   [scatterMinutes]float64
 }
 
 // scatterCovered is the scatter (σ of log minute means) that the target's
@@ -42,7 +39,8 @@ type scatterFloor struct {
 // gets no floor, so that ramps and slow noise cost nothing extra.
 const scatterCovered = 0.05
 
-// scatterMinutes is how many second differences σ is estimated from.
+// scatterMinutes is how many second differences σ is estimated from (and
+// how many minutes the cap looks back over).
 const scatterMinutes = 30
 
 func newScatterFloor(z, levelMinutes float64) *scatterFloor {
@@ -60,33 +58,27 @@ func (f *scatterFloor) observe(v float64) {
 	f.sum, f.n = 0, 0
 	if m <= 0 {
 		// No demand: no level to scatter around. Start again.
-		f.haveLevel, f.haveDiff, f.diffN, f.recentN, f.floor = false, false, 0, 0, 0
+		f.meansN, f.floor = 0, 0
 		return
 	}
 	lm := math.Log(m)
-	f.recent[f.recentHead] = lm
-	f.recentHead = (f.recentHead + 1) % scatterMinutes
-	f.recentN = min(f.recentN+1, scatterMinutes)
-	if !f.haveLevel {
-		f.level, f.prev, f.haveLevel = lm, lm, true
+	if f.meansN == 0 {
+		f.level = lm
+	} else {
+		f.level += f.alpha * (lm - f.level)
+	}
+	f.means[f.meansHead] = lm
+	f.meansHead = (f.meansHead + 1) % len(f.means)
+	f.meansN = min(f.meansN+1, len(f.means))
+	if f.meansN-2 < scatterMinutes/2 {
 		return
 	}
-	diff := lm - f.prev
-	f.prev = lm
-	f.level += f.alpha * (lm - f.level)
-	if !f.haveDiff {
-		f.prevDiff, f.haveDiff = diff, true
-		return
+	// The means in order, oldest first, and their second differences.
+	ms := f.meansInOrder()
+	d := f.scratch[:len(ms)-2]
+	for i := range d {
+		d[i] = math.Abs((ms[i+2] - ms[i+1]) - (ms[i+1] - ms[i]))
 	}
-	f.diffs[f.diffHead] = math.Abs(diff - f.prevDiff)
-	f.prevDiff = diff
-	f.diffHead = (f.diffHead + 1) % scatterMinutes
-	f.diffN = min(f.diffN+1, scatterMinutes)
-	if f.diffN < scatterMinutes/2 {
-		return
-	}
-	d := f.scratch[:f.diffN]
-	copy(d, f.diffs[:f.diffN])
 	slices.Sort(d)
 	// For independent scatter ε around a level, the second difference
 	// ε₀ − 2ε₁ + ε₂ has standard deviation √6·σ, and the median of a
@@ -99,11 +91,25 @@ func (f *scatterFloor) observe(v float64) {
 	// Never above the busiest of the recent minutes: with very wide
 	// scatter (σ near 1) the quantile of a lognormal runs far past anything
 	// the service has actually seen.
-	top := f.recent[0]
-	for _, v := range f.recent[1:f.recentN] {
+	top := math.Inf(-1)
+	for _, v := range ms[max(0, len(ms)-scatterMinutes):] {
 		top = math.Max(top, v)
 	}
 	f.floor = math.Exp(math.Min(f.level+f.z*(sigma-scatterCovered), top))
+}
+
+// meansInOrder returns the stored log minute means, oldest first, in a
+// buffer the floor keeps for that, so it does not allocate.
+func (f *scatterFloor) meansInOrder() []float64 {
+	out := f.ordered[:0]
+	start := f.meansHead - f.meansN
+	if start < 0 {
+		start += len(f.means)
+	}
+	for i := range f.meansN {
+		out = append(out, f.means[(start+i)%len(f.means)])
+	}
+	return out
 }
 
 // value is the demand to hold (0 until enough minutes were seen).
