@@ -122,3 +122,28 @@ func TestScatterFloorCappedByTheBusiestMinute(t *testing.T) {
 		t.Fatalf("floor %.1f, want positive and at most the busiest of the last 30 minutes %.1f", v, top)
 	}
 }
+
+// After an idle minute the floor starts again: neither σ nor the cap
+// remember the minutes before it.
+func TestScatterFloorForgetsBeforeAnIdleMinute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	wide := func(level float64, n int) []float64 {
+		ms := make([]float64, n)
+		for i := range ms {
+			ms[i] = level * math.Exp(rng.NormFloat64())
+		}
+		return ms
+	}
+	f := newScatterFloor(3, 5)
+	feedMinutes(f, wide(10000, 37)) // the ring's head is not at its start
+	feedMinutes(f, []float64{0})
+	after := wide(100, 20)
+	feedMinutes(f, after)
+	top := 0.0
+	for _, m := range after {
+		top = math.Max(top, m)
+	}
+	if v := f.value(); v <= 0 || v > top*1.0000001 {
+		t.Fatalf("floor %.1f after an idle minute, want positive and at most %.1f, the busiest minute since", v, top)
+	}
+}
