@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"sync/atomic"
+	"time"
 )
 
 // noSecond marks a slot that has never held a second.
@@ -23,32 +24,65 @@ const (
 // slot is one second of counts. Every field is written with atomic adds
 // only; sec says which second it holds.
 type slot struct {
-	sec         atomic.Int64
-	arrivals    atomic.Int64
-	completions atomic.Int64
-	errors      atomic.Int64
-	// arrOff and compOff sum, in nanoseconds, the time from each arrival
-	// (completion) to the end of the second: see the package comment.
-	arrOff  atomic.Int64
-	compOff atomic.Int64
-	// holds and unholds count requests that began and stopped waiting in
-	// the gateway queue (see Holds); holdOff and unholdOff are their
-	// offsets to the end of the second, as arrOff and compOff are.
-	holds, unholds     atomic.Int64
-	holdOff, unholdOff atomic.Int64
-	hist               [histBuckets]atomic.Uint32
+	sec atomic.Int64
+	// flight counts the requests that arrived (ups) and completed
+	// (downs) in the second, held those that began and stopped waiting in
+	// the gateway queue (see Holds).
+	flight edges
+	held   edges
+	errors atomic.Int64
+	hist   [histBuckets]atomic.Uint32
 }
 
+// edges counts, for one second, the times a gauge (requests in flight,
+// requests held) went up and down, and sums in nanoseconds the time from
+// each to the end of the second: with the gauge's value when the second
+// began, that gives its exact time average (see the package comment).
+type edges struct {
+	ups, downs     atomic.Int64
+	upOff, downOff atomic.Int64
+}
+
+// up records a rise off nanoseconds before the end of the second.
+func (e *edges) up(off int64) {
+	e.ups.Add(1)
+	e.upOff.Add(off)
+}
+
+// down records a fall off nanoseconds before the end of the second.
+func (e *edges) down(off int64) {
+	e.downs.Add(1)
+	e.downOff.Add(off)
+}
+
+func (e *edges) reset() {
+	e.ups.Store(0)
+	e.downs.Store(0)
+	e.upOff.Store(0)
+	e.downOff.Store(0)
+}
+
+func (e *edges) read(c *edgeCounts) {
+	c.ups, c.downs = e.ups.Load(), e.downs.Load()
+	c.upOff, c.downOff = e.upOff.Load(), e.downOff.Load()
+}
+
+// edgeCounts is a plain copy of edges.
+type edgeCounts struct{ ups, downs, upOff, downOff int64 }
+
+// mean is the gauge's time average over the second, given its value when
+// the second began.
+func (c edgeCounts) mean(start int64) float64 {
+	return float64(start) + float64(c.upOff-c.downOff)/float64(time.Second)
+}
+
+// net is how much the gauge rose over the second.
+func (c edgeCounts) net() int64 { return c.ups - c.downs }
+
 func (b *slot) reset() {
-	b.arrivals.Store(0)
-	b.completions.Store(0)
+	b.flight.reset()
+	b.held.reset()
 	b.errors.Store(0)
-	b.arrOff.Store(0)
-	b.compOff.Store(0)
-	b.holds.Store(0)
-	b.unholds.Store(0)
-	b.holdOff.Store(0)
-	b.unholdOff.Store(0)
 	for i := range b.hist {
 		b.hist[i].Store(0)
 	}
@@ -56,11 +90,9 @@ func (b *slot) reset() {
 
 // counts is a plain copy of a slot, read by the control side.
 type counts struct {
-	arrivals, completions, errors int64
-	arrOff, compOff               int64
-	holds, unholds                int64
-	holdOff, unholdOff            int64
-	hist                          [histBuckets]uint32
+	flight, held edgeCounts
+	errors       int64
+	hist         [histBuckets]uint32
 }
 
 // read copies slot b if it holds second sec. ok is false when it holds
@@ -69,15 +101,9 @@ func (b *slot) read(sec int64, c *counts) bool {
 	if b.sec.Load() != sec {
 		return false
 	}
-	c.arrivals = b.arrivals.Load()
-	c.completions = b.completions.Load()
+	b.flight.read(&c.flight)
+	b.held.read(&c.held)
 	c.errors = b.errors.Load()
-	c.arrOff = b.arrOff.Load()
-	c.compOff = b.compOff.Load()
-	c.holds = b.holds.Load()
-	c.unholds = b.unholds.Load()
-	c.holdOff = b.holdOff.Load()
-	c.unholdOff = b.unholdOff.Load()
 	for i := range b.hist {
 		c.hist[i] = b.hist[i].Load()
 	}

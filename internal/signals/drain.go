@@ -129,19 +129,18 @@ func (s *Service) foldLocked(sec int64) Point {
 		p.Queued = float64(min(max(c.heldCarry, 0), max(c.carry, 0)))
 		return p
 	}
-	area := float64(c.carry) + float64(k.arrOff-k.compOff)/float64(time.Second)
-	p.InFlight = max(area, 0)
-	held := float64(c.heldCarry) + float64(k.holdOff-k.unholdOff)/float64(time.Second)
+	p.InFlight = max(k.flight.mean(c.carry), 0)
+	held := k.held.mean(c.heldCarry)
 	// Requests are counted in flight before they join the queue and after
 	// they leave it, so the queue is part of the in-flight time.
 	p.Queued = min(max(held, 0), p.InFlight)
-	p.Arrivals = float64(k.arrivals)
-	p.Completions = float64(k.completions)
+	p.Arrivals = float64(k.flight.ups)
+	p.Completions = float64(k.flight.downs)
 	p.Errors = float64(k.errors)
-	p.P50MS = quantile(&k.hist, k.completions, 0.50) / float64(time.Millisecond)
-	p.P99MS = quantile(&k.hist, k.completions, 0.99) / float64(time.Millisecond)
-	c.carry = max(c.carry+k.arrivals-k.completions, 0)
-	c.heldCarry = max(c.heldCarry+k.holds-k.unholds, 0)
+	p.P50MS = quantile(&k.hist, k.flight.downs, 0.50) / float64(time.Millisecond)
+	p.P99MS = quantile(&k.hist, k.flight.downs, 0.99) / float64(time.Millisecond)
+	c.carry = max(c.carry+k.flight.net(), 0)
+	c.heldCarry = max(c.heldCarry+k.held.net(), 0)
 	return p
 }
 
@@ -154,8 +153,8 @@ func (s *Service) carryAt(from, nowNanos int64) (inFlight, held int64) {
 	k := &s.ctl.scratch
 	for sec := from; sec <= cur; sec++ {
 		if s.ring[sec&(ringSize-1)].read(sec, k) {
-			n -= k.arrivals - k.completions
-			h -= k.holds - k.unholds
+			n -= k.flight.net()
+			h -= k.held.net()
 		}
 	}
 	return max(n, 0), max(h, 0)

@@ -22,8 +22,7 @@ func (h Holds) HoldBegin() {
 	s.held.Add(1)
 	sec, end := secondOf(t)
 	if b := s.bucket(sec); b != nil {
-		b.holds.Add(1)
-		b.holdOff.Add(end - t)
+		b.held.up(end - t)
 	}
 }
 
@@ -35,7 +34,6 @@ func (h Holds) HoldEnd() {
 	s.held.Add(-1)
 	sec, end := secondOf(t)
 	if b := s.bucket(sec); b != nil {
-		b.unholds.Add(1)
-		b.unholdOff.Add(end - t)
+		b.held.down(end - t)
 	}
 }

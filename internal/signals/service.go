@@ -97,8 +97,7 @@ func (s *Service) Begin() Token {
 	s.inflight.Add(1)
 	sec, end := secondOf(t)
 	if b := s.bucket(sec); b != nil {
-		b.arrivals.Add(1)
-		b.arrOff.Add(end - t)
+		b.flight.up(end - t)
 	}
 	return Token{start: t}
 }
@@ -113,8 +112,7 @@ func (s *Service) End(t Token, status int, errored bool) {
 	if b == nil {
 		return
 	}
-	b.completions.Add(1)
-	b.compOff.Add(end - now)
+	b.flight.down(end - now)
 	if errored || status >= 500 {
 		b.errors.Add(1)
 	}
