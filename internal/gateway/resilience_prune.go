@@ -40,11 +40,7 @@ func (g *Gateway) pruneResilience(d *config.Dynamic) {
 	}
 	st := &g.resil
 	st.mu.Lock()
-	for name := range st.services {
-		if !services[name] {
-			delete(st.services, name)
-		}
-	}
+	prune(st.services, services)
 	prune(st.routes, bulkheads)
 	prune(st.idem, idem)
 	prune(st.hedges, hedges)
