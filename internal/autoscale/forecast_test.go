@@ -250,3 +250,47 @@ func TestShoalNoMarginWithoutPredictedRise(t *testing.T) {
 		}
 	}
 }
+
+// With one day of scattered history the profile is mostly noise: every
+// minute it predicts a "rise" that is the first day's scatter. Applied to
+// the observed level with a margin that grows with the rise, shoal stays
+// close to its reactive part instead of buying each minute's noise plus
+// the forecast's full error margin.
+func TestShoalRiseSizedOnObservedLevel(t *testing.T) {
+	p := Params{Target: 10}
+	a := newShoal(t, p)
+	p.Shoal.Reactive = true
+	r := newShoal(t, p)
+	rng := rand.New(rand.NewPCG(7, 8))
+	level := 60.0
+	scattered := func(ts time.Time) float64 {
+		if ts.Second() == 0 {
+			level = 60 * math.Exp(0.15*rng.NormFloat64())
+		}
+		return level
+	}
+	both := func(s Sample) { a.Observe(s); r.Observe(s) }
+	now := feedFunc(both, t0, 86400+3*3600, scattered)
+	if a.fc.Status() != Usable {
+		t.Fatalf("status %v after a day, want usable", a.fc.Status())
+	}
+	var sa, sr, forecastSet int
+	desA, desR := 7, 7
+	for i := 0; i < 3600; i++ {
+		now = feedFunc(both, now, 2, scattered)
+		da := a.Decide(State{Now: now, Desired: desA, Ready: desA})
+		dr := r.Decide(State{Now: now, Desired: desR, Ready: desR})
+		desA, desR = da.Desired, dr.Desired
+		sa += desA
+		sr += desR
+		if strings.Contains(da.Reason, "forecast") {
+			forecastSet++
+		}
+	}
+	if forecastSet == 0 {
+		t.Fatal("the forecast never set the count: the test does not exercise it")
+	}
+	if float64(sa) > 1.06*float64(sr) {
+		t.Fatalf("mean desired %.2f against reactive %.2f: more than 6%% above for one day's noise", float64(sa)/3600, float64(sr)/3600)
+	}
+}

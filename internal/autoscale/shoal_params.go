@@ -78,6 +78,13 @@ type ShoalParams struct {
 	// σ = 0.3 scatter is held at its 99th percentile, σ = 0.1 at its 93rd.
 	// Negative disables.
 	ScatterZ float64
+	// RiseMargin m: a forecast rise by a ratio r over the lead (the
+	// forecast at now + lead against the forecast for now) is applied to
+	// the observed demand, plus m × min(1, r − 1) × the forecast's error
+	// margin. Default 2: a doubling (a timer, a known peak) gets twice the
+	// margin, a 10 % rise a fifth of it; noise around a flat level gets
+	// none, which the target's headroom already covers. Negative: none.
+	RiseMargin float64
 	// Reactive disables the predictive part (ablation).
 	Reactive bool
 	// Forecast tunes the forecaster.
@@ -147,6 +154,12 @@ func (s ShoalParams) withDefaults(p Params) ShoalParams {
 	}
 	if s.ScatterZ == 0 {
 		s.ScatterZ = 3
+	}
+	switch {
+	case s.RiseMargin == 0:
+		s.RiseMargin = 2
+	case s.RiseMargin < 0:
+		s.RiseMargin = 0
 	}
 	if s.ZeroDemand <= 0 {
 		s.ZeroDemand = 0.05
