@@ -33,6 +33,16 @@ func feedFunc(obs func(Sample), from time.Time, secs int, f func(time.Time) floa
 	return from
 }
 
+// shoalAndReactive makes shoal and its reactive-only ablation with the same
+// parameters, and a function that feeds both one sample.
+func shoalAndReactive(t *testing.T, p Params) (a, r *Shoal, both func(Sample)) {
+	t.Helper()
+	a = newShoal(t, p)
+	p.Shoal.Reactive = true
+	r = newShoal(t, p)
+	return a, r, func(s Sample) { a.Observe(s); r.Observe(s) }
+}
+
 func newShoal(t *testing.T, p Params) *Shoal {
 	t.Helper()
 	a, err := NewShoal(p)
@@ -66,11 +76,7 @@ func TestForecasterLearnsDailySine(t *testing.T) {
 // Shoal asks for the 09:00 capacity before 09:00 while observed demand is
 // still at night level; a reactive-only shoal does not.
 func TestShoalScalesOutBeforeForecastRise(t *testing.T) {
-	p := Params{Target: 10}
-	a := newShoal(t, p)
-	p.Shoal.Reactive = true
-	r := newShoal(t, p)
-	both := func(s Sample) { a.Observe(s); r.Observe(s) }
+	a, r, both := shoalAndReactive(t, Params{Target: 10})
 	now := feedFunc(both, t0, 3*86400+9*3600-45, morningStep) // 08:59:15, lead 45 s
 	st := State{Now: now, Desired: 1, Ready: 1}
 	if d := r.Decide(st); d.Desired != 1 {
@@ -224,10 +230,7 @@ func TestShoalPanicOnBurst(t *testing.T) {
 // In a flat, noisy stretch the forecast (which only predicts "about the
 // same") adds no margin: shoal is exactly its reactive part.
 func TestShoalNoMarginWithoutPredictedRise(t *testing.T) {
-	p := Params{Target: 10}
-	a := newShoal(t, p)
-	p.Shoal.Reactive = true
-	r := newShoal(t, p)
+	a, r, both := shoalAndReactive(t, Params{Target: 10})
 	rng := rand.New(rand.NewPCG(5, 6))
 	noise := 0.0
 	flat := func(time.Time) float64 {
@@ -236,7 +239,6 @@ func TestShoalNoMarginWithoutPredictedRise(t *testing.T) {
 		}
 		return 60 + noise
 	}
-	both := func(s Sample) { a.Observe(s); r.Observe(s) }
 	now := feedFunc(both, t0, 2*86400, flat)
 	if a.fc.Status() != Usable || a.fc.ErrorQuantile() <= 0 {
 		t.Fatalf("status %v, quantile %.3f: want a usable forecast with a margin", a.fc.Status(), a.fc.ErrorQuantile())
@@ -257,10 +259,7 @@ func TestShoalNoMarginWithoutPredictedRise(t *testing.T) {
 // close to its reactive part instead of buying each minute's noise plus
 // the forecast's full error margin.
 func TestShoalRiseSizedOnObservedLevel(t *testing.T) {
-	p := Params{Target: 10}
-	a := newShoal(t, p)
-	p.Shoal.Reactive = true
-	r := newShoal(t, p)
+	a, r, both := shoalAndReactive(t, Params{Target: 10})
 	rng := rand.New(rand.NewPCG(7, 8))
 	level := 60.0
 	scattered := func(ts time.Time) float64 {
@@ -269,7 +268,6 @@ func TestShoalRiseSizedOnObservedLevel(t *testing.T) {
 		}
 		return level
 	}
-	both := func(s Sample) { a.Observe(s); r.Observe(s) }
 	now := feedFunc(both, t0, 86400+3*3600, scattered)
 	if a.fc.Status() != Usable {
 		t.Fatalf("status %v after a day, want usable", a.fc.Status())
