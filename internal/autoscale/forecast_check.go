@@ -39,6 +39,9 @@ func (f *Forecaster) checkForecast(m int64, y float64) {
 	}
 }
 
+// History is how much the forecaster has learned (minutes observed).
+func (f *Forecaster) History() time.Duration { return time.Duration(f.st.Minutes) * time.Minute }
+
 func (f *Forecaster) historyLongEnough() bool {
 	return time.Duration(f.st.Minutes)*time.Minute >= f.fp.MinHistory
 }

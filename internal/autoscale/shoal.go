@@ -20,6 +20,7 @@ type Shoal struct {
 	panicWin  *secWindow
 	fc        *Forecaster
 	recs      *timedLog
+	release   *foreseenRelease
 	panicTime time.Time
 	maxPanic  int
 	idleSecs  int
@@ -41,6 +42,7 @@ func NewShoal(p Params) (*Shoal, error) {
 		panicWin: newSecWindow(s.PanicWindow),
 		fc:       NewForecaster(s.Forecast, p.Target, s.Lead),
 		recs:     newTimedLog(s.ScaleDownStabilization, int(s.ScaleDownStabilization/s.Interval)+2),
+		release:  newForeseenRelease(s, int(s.ScaleDownStabilization/s.Interval)+2),
 		work:     newWorkEstimator(s.BacklogDrain, p.ColdStart+p.ActuationDelay),
 		guard:    newOutageGuard(s),
 		scatter:  newScatterFloor(s.ScatterZ, scatterLevelMinutes),
@@ -93,6 +95,7 @@ func (a *Shoal) Decide(st State) Decision {
 	demand, reason, panic := a.reactive(st)
 	forecast, predicted, note := a.predictive(now, demand)
 	if predicted > demand {
+		a.release.predicted(now, predicted, demand)
 		demand, reason = predicted, fmt.Sprintf("shoal: forecast (rise predicted %v ahead)", a.s.Lead)
 		if note != "" {
 			reason = fmt.Sprintf("shoal: hourly pattern (rise predicted within %v)", a.s.Lead)
@@ -118,10 +121,18 @@ func (a *Shoal) Decide(st State) Decision {
 	// Scale-in stabilisation: the max recommendation of the window.
 	a.recs.add(now, rec)
 	desired := a.recs.maxSince(now, a.s.ScaleDownStabilization, rec)
-	if panic && desired < a.maxPanic {
-		desired = a.maxPanic
+	a.release.record(now, rec)
+	released := false
+	if !a.s.Reactive {
+		desired, released = a.release.limit(now, desired, rec, a.s.ScaleDownStabilization, a.p.Target, a.fc)
 	}
-	if desired > rec && desired <= st.Desired {
+	if panic && desired < a.maxPanic {
+		desired, released = a.maxPanic, false
+	}
+	switch {
+	case released && desired < st.Desired:
+		reason = fmt.Sprintf("shoal: foreseen rise over (forecast needs no more within %v)", a.s.ScaleDownStabilization)
+	case desired > rec && desired <= st.Desired:
 		reason = fmt.Sprintf("shoal: scale-in stabilisation (largest need of the last %v)", a.s.ScaleDownStabilization)
 	}
 

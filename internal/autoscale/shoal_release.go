@@ -1,0 +1,73 @@
+package autoscale
+
+import (
+	"math"
+	"time"
+)
+
+// foreseenRelease lets the forecast end the scale-in stabilisation early
+// for capacity it foresaw.
+//
+// Why: the stabilisation window holds the largest recent need so that
+// capacity given back is not bought again a cold start later. A timer's
+// one-minute spike (the Azure Functions trace is full of them) is ordered
+// ahead by the forecast, met, observed, and then held for the whole window:
+// three to four minutes of capacity for one minute of load, most of shoal's
+// distance from oracle there. When the forecast saw the spike coming, it
+// also says whether another comes within the window. Capacity bought for a
+// surprise (a flash crowd, noise) keeps the full window: releasing that on
+// the forecast's word cost the flash-crowd traces their violation bar.
+type foreseenRelease struct {
+	// rise: a predicted demand at least this many times the observed one
+	// marks the following minutes as foreseen (0: off).
+	rise float64
+	// grace is how long a foreseen rise colours the needs after it: the
+	// lead, the minute the rise lasts, and the stable window that keeps
+	// seeing it afterwards.
+	grace     time.Duration
+	until     time.Time
+	surprises *timedLog
+}
+
+func newForeseenRelease(s ShoalParams, logLen int) *foreseenRelease {
+	return &foreseenRelease{
+		rise:      s.ReleaseRise,
+		grace:     s.Lead + time.Minute + s.StableWindow,
+		surprises: newTimedLog(s.ScaleDownStabilization, logLen),
+	}
+}
+
+// predicted notes a predicted demand that set the count over the observed.
+func (r *foreseenRelease) predicted(now time.Time, predicted, observed float64) {
+	if r.rise > 0 && predicted >= r.rise*observed {
+		r.until = now.Add(r.grace)
+	}
+}
+
+// record keeps the needs that no foreseen rise explains.
+func (r *foreseenRelease) record(now time.Time, rec int) {
+	if now.After(r.until) {
+		r.surprises.add(now, rec)
+	}
+}
+
+// limit caps the stabilised count (desired ≥ rec, the need now) at what the
+// forecast's upper bound needs over the window, but never below the largest
+// unforeseen need in it. ok is false when nothing changed. The forecast must
+// be usable and have two days behind it: on the second day the profile is
+// one day's noise, and releasing on it cost the two-day trace.
+func (r *foreseenRelease) limit(now time.Time, desired, rec int, window time.Duration, target float64, fc *Forecaster) (int, bool) {
+	if r.rise <= 0 || desired <= rec || fc.Status() != Usable || fc.History() < 2*24*time.Hour {
+		return desired, false
+	}
+	need := 0.0
+	for d := time.Duration(0); d <= window; d += 30 * time.Second {
+		_, up, ok := fc.Forecast(now.Add(d))
+		if !ok {
+			return desired, false
+		}
+		need = math.Max(need, up)
+	}
+	capped := max(rec, min(desired, ceilDiv(need, target)), r.surprises.maxSince(now, window, rec))
+	return capped, capped < desired
+}

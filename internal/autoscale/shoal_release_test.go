@@ -1,0 +1,79 @@
+package autoscale
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// timerLoad is 20 in flight, and 100 in the first minute of every quarter
+// hour (a timer), plus an unforeseen one-minute burst to 100 at burstAt.
+func timerLoad(burstAt time.Time) func(time.Time) float64 {
+	return func(t time.Time) float64 {
+		if t.Minute()%15 == 0 {
+			return 100
+		}
+		if !burstAt.IsZero() && !t.Before(burstAt) && t.Before(burstAt.Add(time.Minute)) {
+			return 100
+		}
+		return 20
+	}
+}
+
+// runThrough decides every 2 s from now for secs seconds, following its own
+// decisions, and returns the decision at the end and every reason given
+// for a scale-in.
+func runThrough(a *Shoal, now time.Time, secs int, load func(time.Time) float64, desired int) (Decision, []string) {
+	var d Decision
+	var ins []string
+	for i := 0; i < secs; i += 2 {
+		now = feedFunc(a.Observe, now, 2, load)
+		d = a.Decide(State{Now: now, Desired: desired, Ready: desired})
+		if d.Desired < desired {
+			ins = append(ins, d.Reason)
+		}
+		desired = d.Desired
+	}
+	return d, ins
+}
+
+// After a timer spike the forecast foresaw, shoal gives its capacity back
+// as soon as the load is down (the forecast sees no other spike within the
+// scale-in window); without the release it holds it for the window.
+func TestShoalReleasesForeseenSpike(t *testing.T) {
+	load := timerLoad(time.Time{})
+	for _, release := range []bool{true, false} {
+		p := Params{Target: 10}
+		if !release {
+			p.Shoal.ReleaseRise = -1
+		}
+		a := newShoal(t, p)
+		// Three days, then up to 2 min before the 10:00 timer.
+		now := feedFunc(a.Observe, t0, 3*86400+10*3600-120, load)
+		// Through the spike and 80 s past its end (the stable window has
+		// let it go by then; the 124 s window has not).
+		d, ins := runThrough(a, now, 120+60+80, load, 3)
+		if release {
+			if d.Desired > 4 || !strings.Contains(strings.Join(ins, "\n"), "foreseen rise over") {
+				t.Fatalf("80 s after a foreseen spike: %+v after scale-ins %q, want ≤ 4 instances released by the forecast", d, ins)
+			}
+		} else if d.Desired < 10 {
+			t.Fatalf("without the release, 80 s after the spike: %+v, want the spike's ≥ 10 held", d)
+		}
+	}
+}
+
+// A burst nobody foresaw keeps the full scale-in window even with the
+// forecast saying the load stays low: its capacity is the kind that is
+// bought back if given away.
+func TestShoalHoldsUnforeseenBurst(t *testing.T) {
+	day3 := t0.Add(3 * 86400 * time.Second)
+	burst := day3.Add(10*time.Hour + 7*time.Minute)
+	load := timerLoad(burst)
+	a := newShoal(t, Params{Target: 10})
+	now := feedFunc(a.Observe, t0, int(burst.Sub(t0)/time.Second)-60, load)
+	d, _ := runThrough(a, now, 60+60+80, load, 3)
+	if d.Desired < 10 {
+		t.Fatalf("80 s after an unforeseen burst: %+v, want its ≥ 10 instances held", d)
+	}
+}
