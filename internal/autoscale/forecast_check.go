@@ -43,7 +43,7 @@ func (f *Forecaster) checkForecast(m int64, y float64) {
 func (f *Forecaster) History() time.Duration { return time.Duration(f.st.Minutes) * time.Minute }
 
 func (f *Forecaster) historyLongEnough() bool {
-	return time.Duration(f.st.Minutes)*time.Minute >= f.fp.MinHistory
+	return f.History() >= f.fp.MinHistory
 }
 
 // Status says whether forecasts can be trusted, and why not.
