@@ -169,10 +169,16 @@ func (g *Gateway) slotFor(service string) *serviceSlot {
 	return slot
 }
 
-// Signals returns the recorder of a service's traffic signals.
+// Signals returns the recorder of a service's traffic signals. A service
+// the config does not have gets an empty recorder that is not kept: the
+// autoscaler or the dashboard still asking about a removed service must not
+// bring its slot back (it would live until the next reload).
 func (g *Gateway) Signals(service string) *signals.Service {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.slots[service] == nil && g.services[service] == nil {
+		return signals.NewService(service, nil)
+	}
 	return g.slotFor(service).sig
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // A reload that removes a service drops its signal slot; a kept service
@@ -41,6 +42,15 @@ routes:
 	}
 	if g.Signals("api") != api {
 		t.Fatal("the kept service got a new recorder")
+	}
+	// The autoscaler draining the removed service (its list is updated
+	// after the gateway's) does not bring the slot back.
+	g.Signals("old").Drain(time.Now())
+	g.mu.Lock()
+	_, back := g.slots["old"]
+	g.mu.Unlock()
+	if back {
+		t.Fatal("asking for the signals of a removed service re-created its slot")
 	}
 	again := parse(t, both)
 	if err := g.Apply(again.File, &again.Dynamic); err != nil {
