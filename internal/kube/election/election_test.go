@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/shoal-gw/shoal/internal/kube/kubetest"
 )
@@ -146,13 +147,19 @@ func TestLeadAgainAfterWinningAgain(t *testing.T) {
 	// not renew, a wins it back and leads a second time.
 	ctx := context.Background()
 	leases := cl.Client.CoordinationV1().Leases(ns)
-	lease, err := leases.Get(ctx, "shoal-autoscaler", metav1.GetOptions{})
+	// a renews every few hundred milliseconds, so an update may meet a
+	// newer version: read again and retry, as any writer of a Lease must.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		lease, err := leases.Get(ctx, "shoal-autoscaler", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		intruder, now := "intruder", metav1.NewMicroTime(time.Now())
+		lease.Spec.HolderIdentity, lease.Spec.RenewTime, lease.Spec.AcquireTime = &intruder, &now, &now
+		_, err = leases.Update(ctx, lease, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	intruder, now := "intruder", metav1.NewMicroTime(time.Now())
-	lease.Spec.HolderIdentity, lease.Spec.RenewTime, lease.Spec.AcquireTime = &intruder, &now, &now
-	if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "a steps down", func() bool { return !a.leading() })
