@@ -89,24 +89,13 @@ func benchOne(ctx context.Context, log *slog.Logger, o options, spec proxySpec, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{}, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	port, err := freePort()
-	if err != nil {
-		return result{}, err
-	}
-	listen := hostPort(port)
-	argv, err := spec.command(bins, dir, listen, originAddr)
-	if err != nil {
-		return result{}, err
-	}
-	p, err := start(spec.name, o.proxyCPU, filepath.Join(logs, spec.name+".log"), argv...)
+	p, listen, err := startOnFreePort(ctx, spec.name, o.proxyCPU, filepath.Join(logs, spec.name+".log"), o.size,
+		func(listen string) ([]string, error) { return spec.command(bins, dir, listen, originAddr) })
 	if err != nil {
 		return result{}, err
 	}
 	defer p.stop()
 	url := "http://" + listen + "/"
-	if err := waitOK(ctx, p, url, o.size, 10*time.Second); err != nil {
-		return result{}, err
-	}
 	load := wrkRun{cpu: o.loadCPU, threads: o.threads, conns: o.conns}
 	if o.warmup > 0 {
 		load.duration = o.warmup

@@ -41,19 +41,18 @@ func startOrigin(ctx context.Context, o options, bins binaries, work, logs strin
 			return nil, "", err
 		}
 	case "nginx":
-		port, perr := freePort()
-		if perr != nil {
-			return nil, "", perr
-		}
-		addr = hostPort(port)
 		conf := filepath.Join(dir, "nginx.conf")
-		if err := os.WriteFile(conf, []byte(nginxOriginConfig(dir, addr, o.size)), 0o644); err != nil {
-			return nil, "", fmt.Errorf("writing origin config: %w", err)
-		}
-		p, err = start("origin", o.loadCPU, logPath, "nginx", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf)
+		p, addr, err = startOnFreePort(ctx, "origin", o.loadCPU, logPath, o.size, func(listen string) ([]string, error) {
+			if err := os.WriteFile(conf, []byte(nginxOriginConfig(dir, listen, o.size)), 0o644); err != nil {
+				return nil, fmt.Errorf("writing origin config: %w", err)
+			}
+			// Errors to stderr: the harness log, which bindFailed reads.
+			return []string{"nginx", "-p", dir, "-e", "stderr", "-c", conf}, nil
+		})
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("origin: %w", err)
 		}
+		return p, addr, nil
 	default:
 		return nil, "", fmt.Errorf("unknown --origin %q (nginx or go)", o.origin)
 	}
@@ -72,7 +71,7 @@ daemon off;
 master_process on;
 worker_processes 1;
 pid @DIR@/nginx.pid;
-error_log @DIR@/error.log warn;
+error_log stderr warn;
 events { worker_connections 4096; }
 http {
     access_log off;

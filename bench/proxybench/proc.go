@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,6 +70,48 @@ func (p *process) stop() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+}
+
+// startOnFreePort starts a server on a loopback port chosen just before,
+// and again on another port when another program took the port between the
+// choice and the server's bind (its log says so). argv builds the command
+// line for a host:port. It returns the process and its host:port once the
+// server answers 200 with wantBytes.
+func startOnFreePort(ctx context.Context, name, cpu, logPath string, wantBytes int,
+	argv func(listen string) ([]string, error)) (*process, string, error) {
+	var errs []error
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			return nil, "", err
+		}
+		listen := hostPort(port)
+		args, err := argv(listen)
+		if err != nil {
+			return nil, "", err
+		}
+		p, err := start(name, cpu, logPath, args...)
+		if err != nil {
+			return nil, "", err
+		}
+		err = waitOK(ctx, p, "http://"+listen+"/", wantBytes, 10*time.Second)
+		if err == nil {
+			return p, listen, nil
+		}
+		p.stop()
+		errs = append(errs, err)
+		if !bindFailed(logPath) {
+			break
+		}
+	}
+	return nil, "", errors.Join(errs...)
+}
+
+// bindFailed reports whether a server's log says its port was taken (Go,
+// nginx and haproxy all print the text of EADDRINUSE, in either case).
+func bindFailed(logPath string) bool {
+	b, err := os.ReadFile(logPath)
+	return err == nil && bytes.Contains(bytes.ToLower(b), []byte("address already in use"))
 }
 
 // freePort returns a loopback port that was free a moment ago.

@@ -38,9 +38,9 @@ func allProxies() []proxySpec {
 			if err := os.WriteFile(conf, []byte(nginxConfig(dir, listen, origin)), 0o644); err != nil {
 				return nil, fmt.Errorf("writing nginx config: %w", err)
 			}
-			// -p keeps every relative path (logs, temp dirs) inside dir; -e sends the
-			// error log there before the config is read.
-			return []string{"nginx", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf}, nil
+			// -p keeps every relative path (temp dirs) inside dir; errors go to
+			// stderr, the harness's log of the proxy, where a lost port is seen.
+			return []string{"nginx", "-p", dir, "-e", "stderr", "-c", conf}, nil
 		}},
 		{name: "haproxy", needs: []string{"haproxy"}, command: func(_ binaries, dir, listen, origin string) ([]string, error) {
 			conf := filepath.Join(dir, "haproxy.cfg")
@@ -62,7 +62,7 @@ daemon off;
 master_process on;
 worker_processes 1;
 pid @DIR@/nginx.pid;
-error_log @DIR@/error.log warn;
+error_log stderr warn;
 events { worker_connections 4096; }
 http {
     access_log off;
