@@ -135,12 +135,7 @@ func (s ShoalParams) withDefaults(p Params) ShoalParams {
 	if s.OutageErrorRatio <= 0 {
 		s.OutageErrorRatio = 0.5
 	}
-	switch {
-	case s.OutageSurge == 0:
-		s.OutageSurge = 1
-	case s.OutageSurge < 0:
-		s.OutageSurge = 0
-	}
+	defaultOrOff(&s.OutageSurge, 1)
 	if s.Lead <= 0 {
 		s.Lead = floor + 15*time.Second
 	}
@@ -162,20 +157,21 @@ func (s ShoalParams) withDefaults(p Params) ShoalParams {
 	if s.ScatterZ == 0 {
 		s.ScatterZ = 3
 	}
-	switch {
-	case s.RiseMargin == 0:
-		s.RiseMargin = 2
-	case s.RiseMargin < 0:
-		s.RiseMargin = 0
-	}
-	switch {
-	case s.ReleaseRise == 0:
-		s.ReleaseRise = 1.5
-	case s.ReleaseRise < 0:
-		s.ReleaseRise = 0
-	}
+	defaultOrOff(&s.RiseMargin, 2)
+	defaultOrOff(&s.ReleaseRise, 1.5)
 	if s.ZeroDemand <= 0 {
 		s.ZeroDemand = 0.05
 	}
 	return s
+}
+
+// defaultOrOff gives a parameter where zero means "the default" and a
+// negative value means "off" its effective value: d, or 0.
+func defaultOrOff(v *float64, d float64) {
+	switch {
+	case *v == 0:
+		*v = d
+	case *v < 0:
+		*v = 0
+	}
 }
