@@ -24,9 +24,16 @@ type Shoal struct {
 	panicTime time.Time
 	maxPanic  int
 	idleSecs  int
-	work      workEstimator
-	guard     *outageGuard
-	scatter   *scatterFloor
+	// backlog is the last second's queue as the slots that would drain it
+	// within BacklogDrain. It is added to the need of the moment only, not
+	// to the windows, the forecaster or the scale-in window: a queue is
+	// gone seconds after the capacity arrives, and remembering it as
+	// demand held a transient peak for minutes (30 s cold start: bursty
+	// +8.8 % → +6.9 % above oracle, jittery +98.9 % → +83.9 %).
+	backlog float64
+	work    workEstimator
+	guard   *outageGuard
+	scatter *scatterFloor
 }
 
 // NewShoal builds the shoal policy.
@@ -65,8 +72,9 @@ func (a *Shoal) Forecaster() *Forecaster { return a.fc }
 // Observe feeds the windows, the guard and the forecaster. Allocation-free.
 func (a *Shoal) Observe(s Sample) {
 	v := a.p.value(s)
+	a.backlog = 0
 	if a.p.Metric == MetricConcurrency {
-		v = a.work.signal(s)
+		v, a.backlog = a.work.split(s)
 	}
 	a.stable.push(v)
 	a.panicWin.push(v)
@@ -93,6 +101,7 @@ func (a *Shoal) Observe(s Sample) {
 func (a *Shoal) Decide(st State) Decision {
 	now := st.Now
 	demand, reason, panic := a.reactive(st)
+	reactiveDemand := demand
 	forecast, predicted, note := a.predictive(now, demand)
 	if predicted > demand {
 		a.release.predicted(now, predicted, demand)
@@ -125,6 +134,10 @@ func (a *Shoal) Decide(st State) Decision {
 	released := false
 	if !a.s.Reactive {
 		desired, released = a.release.limit(now, desired, rec, a.s.ScaleDownStabilization, a.p.Target, a.fc)
+	}
+	if a.backlog > 0 {
+		// The queue is work for now, not demand to remember (see backlog).
+		desired = max(desired, ceilDiv(reactiveDemand+a.backlog, a.p.Target))
 	}
 	if panic && desired < a.maxPanic {
 		desired, released = a.maxPanic, false

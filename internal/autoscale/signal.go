@@ -59,7 +59,15 @@ const workQueueSuspect = 1.25
 // a queue of requests that will time out anyway is not lasting demand.
 const maxBacklogShare = 1.0
 
+// signal is the demand of one second: split's two parts together.
 func (e *workEstimator) signal(s Sample) float64 {
+	base, backlog := e.split(s)
+	return base + backlog
+}
+
+// split returns one second's demand as λ·S (the raw in-flight count until
+// S is learned) and the backlog on top of it.
+func (e *workEstimator) split(s Sample) (base, backlog float64) {
 	inService := s.InFlight
 	if s.QueueMeasured {
 		inService = math.Max(0, s.InFlight-s.Queued)
@@ -69,9 +77,9 @@ func (e *workEstimator) signal(s Sample) float64 {
 		e.learn(inService/s.Arrivals, s.QueueMeasured)
 	}
 	if e.n < minWorkSamples {
-		return s.InFlight
+		return s.InFlight, 0
 	}
-	base := s.Arrivals * e.work
+	base = s.Arrivals * e.work
 	waiting := math.Max(0, s.InFlight-base)
 	if s.QueueMeasured {
 		waiting = s.Queued
@@ -79,7 +87,7 @@ func (e *workEstimator) signal(s Sample) float64 {
 	// The backlog an instance ordered now will meet: what is queued, plus
 	// what keeps piling up (arrivals beyond completions) until it is ready.
 	queued := waiting + math.Max(0, s.Arrivals-s.Completions)*e.lead
-	return base + math.Min(queued*e.work/e.horizon, maxBacklogShare*base)
+	return base, math.Min(queued*e.work/e.horizon, maxBacklogShare*base)
 }
 
 // learn moves the estimate towards one reading of the slot-seconds per
