@@ -8,27 +8,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 )
 
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock() *manualClock {
-	return &manualClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+// newManualClock is a clock the tests move by hand (Add), starting at
+// 2026-01-01.
+func newManualClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // ejectLog records Ejector calls and events.
@@ -158,12 +145,12 @@ func TestEjectionTimeGrowsAndIsCapped(t *testing.T) {
 		}
 		length := st.Until.Sub(start)
 		lengths = append(lengths, length)
-		clk.Advance(length - time.Second)
+		clk.Add(length - time.Second)
 		d.Sweep()
 		if !log.is("a:1") {
 			t.Fatalf("returned a second before its ejection of %v ended", length)
 		}
-		clk.Advance(time.Second)
+		clk.Add(time.Second)
 		d.Sweep()
 		if log.is("a:1") {
 			t.Fatalf("still ejected after its ejection of %v ended", length)
@@ -181,14 +168,14 @@ func TestEjectionMultiplierDecaysWhileHealthy(t *testing.T) {
 	d := newDetector(t, clk, log, "a:1", "b:1")
 	for range 2 {
 		observeN(d, "a:1", ServerError, 5)
-		clk.Advance(100 * time.Second)
+		clk.Add(100 * time.Second)
 		d.Sweep()
 	}
 	if st, _ := d.State("a:1"); st.Ejected || st.Ejections != 2 {
 		t.Fatalf("state %+v, want returned with 2 ejections", st)
 	}
 	// One base ejection time in rotation takes one off the multiplier.
-	clk.Advance(30 * time.Second)
+	clk.Add(30 * time.Second)
 	d.Sweep()
 	if st, _ := d.State("a:1"); st.Ejections != 1 {
 		t.Fatalf("ejections %d after 30s healthy, want 1", st.Ejections)
@@ -227,7 +214,7 @@ func TestMaxEjectionPercent(t *testing.T) {
 	}
 	// Once the ejections end, a still-failing endpoint can be ejected; its
 	// streak kept counting, so it is retried after another 5 failures.
-	clk.Advance(30 * time.Second)
+	clk.Add(30 * time.Second)
 	d.Sweep()
 	observeN(d, "c:1", ServerError, 5)
 	if !log.is("c:1") {

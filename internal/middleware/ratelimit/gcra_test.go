@@ -3,23 +3,11 @@ package ratelimit
 import (
 	"context"
 	"math"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 )
-
-// fakeClock advances only when told, so admission counts are exact.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func within(t *testing.T, what string, got, want int, tol float64) {
 	t.Helper()
@@ -29,7 +17,7 @@ func within(t *testing.T, what string, got, want int, tol float64) {
 }
 
 func TestLocalAccuracyOverWindow(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	clk := testclock.New(time.Unix(1_700_000_000, 0))
 	s := NewLocal(clk.Now)
 	limits := []Limit{{Name: "sec", Count: 100, Period: time.Second, Burst: 10}}
 	admitted := 0
@@ -48,7 +36,7 @@ func TestLocalAccuracyOverWindow(t *testing.T) {
 }
 
 func TestLocalSeveralLimitsAllMustAdmit(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	clk := testclock.New(time.Unix(1_700_000_000, 0))
 	s := NewLocal(clk.Now)
 	limits := []Limit{
 		{Name: "sec", Count: 10, Period: time.Second},
@@ -79,7 +67,7 @@ func TestLocalSeveralLimitsAllMustAdmit(t *testing.T) {
 }
 
 func TestLocalKeysAreIndependentAndIdleOnesDropped(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	clk := testclock.New(time.Unix(1_700_000_000, 0))
 	s := NewLocal(clk.Now)
 	l := []Limit{{Name: "m", Count: 1, Period: time.Minute}}
 	for _, k := range []string{"a", "b"} {

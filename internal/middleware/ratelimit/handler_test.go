@@ -6,10 +6,12 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/testutil/testclock"
 )
 
 func TestHandlerHeadersAnd429(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	clk := testclock.New(time.Unix(1_700_000_000, 0))
 	key, _ := KeySpec{Parts: []string{"client_ip", "route"}, Route: "api"}.Build()
 	mw, err := New(Options{Policy: "api", Key: key, Local: NewLocal(clk.Now), Headers: true,
 		Limits: []Limit{{Name: "per-second", Count: 2, Period: time.Second}, {Name: "per-day", Count: 1000, Period: 24 * time.Hour}}})
