@@ -48,8 +48,8 @@ func NewShoal(p Params) (*Shoal, error) {
 		stable:   newSecWindow(s.StableWindow),
 		panicWin: newSecWindow(s.PanicWindow),
 		fc:       NewForecaster(s.Forecast, p.Target, s.Lead),
-		recs:     newTimedLog(s.ScaleDownStabilization, int(s.ScaleDownStabilization/s.Interval)+2),
-		release:  newForeseenRelease(s, int(s.ScaleDownStabilization/s.Interval)+2),
+		recs:     newRecLog(s),
+		release:  newForeseenRelease(s),
 		work:     newWorkEstimator(s.BacklogDrain, p.ColdStart+p.ActuationDelay),
 		guard:    newOutageGuard(s),
 		scatter:  newScatterFloor(s.ScatterZ, scatterLevelMinutes),
@@ -68,6 +68,11 @@ func (a *Shoal) ScaleDownStabilization() time.Duration { return a.s.ScaleDownSta
 
 // Forecaster exposes the learned model (for plots and diagnostics).
 func (a *Shoal) Forecaster() *Forecaster { return a.fc }
+
+// newRecLog is a log of one need per decision over the scale-in window.
+func newRecLog(s ShoalParams) *timedLog {
+	return newTimedLog(s.ScaleDownStabilization, int(s.ScaleDownStabilization/s.Interval)+2)
+}
 
 // Observe feeds the windows, the guard and the forecaster. Allocation-free.
 func (a *Shoal) Observe(s Sample) {
@@ -133,7 +138,7 @@ func (a *Shoal) Decide(st State) Decision {
 	a.release.record(now, rec)
 	released := false
 	if !a.s.Reactive {
-		desired, released = a.release.limit(now, desired, rec, a.s.ScaleDownStabilization, a.p.Target, a.fc)
+		desired, released = a.release.limit(now, desired, rec, a.p.Target, a.fc)
 	}
 	if a.backlog > 0 {
 		// The queue is work for now, not demand to remember (see backlog).

@@ -24,16 +24,19 @@ type foreseenRelease struct {
 	// grace is how long a foreseen rise colours the needs after it: the
 	// lead, the minute the rise lasts, and the stable window that keeps
 	// seeing it afterwards.
-	grace     time.Duration
+	grace time.Duration
+	// window is the scale-in stabilisation the release shortens.
+	window    time.Duration
 	until     time.Time
 	surprises *timedLog
 }
 
-func newForeseenRelease(s ShoalParams, logLen int) *foreseenRelease {
+func newForeseenRelease(s ShoalParams) *foreseenRelease {
 	return &foreseenRelease{
 		rise:      s.ReleaseRise,
 		grace:     s.Lead + time.Minute + s.StableWindow,
-		surprises: newTimedLog(s.ScaleDownStabilization, logLen),
+		window:    s.ScaleDownStabilization,
+		surprises: newRecLog(s),
 	}
 }
 
@@ -56,18 +59,18 @@ func (r *foreseenRelease) record(now time.Time, rec int) {
 // unforeseen need in it. ok is false when nothing changed. The forecast must
 // be usable and have two days behind it: on the second day the profile is
 // one day's noise, and releasing on it cost the two-day trace.
-func (r *foreseenRelease) limit(now time.Time, desired, rec int, window time.Duration, target float64, fc *Forecaster) (int, bool) {
+func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64, fc *Forecaster) (int, bool) {
 	if r.rise <= 0 || desired <= rec || fc.Status() != Usable || fc.History() < 2*24*time.Hour {
 		return desired, false
 	}
 	need := 0.0
-	for d := time.Duration(0); d <= window; d += 30 * time.Second {
+	for d := time.Duration(0); d <= r.window; d += 30 * time.Second {
 		_, up, ok := fc.Forecast(now.Add(d))
 		if !ok {
 			return desired, false
 		}
 		need = math.Max(need, up)
 	}
-	capped := max(rec, min(desired, ceilDiv(need, target)), r.surprises.maxSince(now, window, rec))
+	capped := max(rec, min(desired, ceilDiv(need, target)), r.surprises.maxSince(now, r.window, rec))
 	return capped, capped < desired
 }

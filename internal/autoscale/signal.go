@@ -59,12 +59,6 @@ const workQueueSuspect = 1.25
 // a queue of requests that will time out anyway is not lasting demand.
 const maxBacklogShare = 1.0
 
-// signal is the demand of one second: split's two parts together.
-func (e *workEstimator) signal(s Sample) float64 {
-	base, backlog := e.split(s)
-	return base + backlog
-}
-
 // split returns one second's demand as λ·S (the raw in-flight count until
 // S is learned) and the backlog on top of it.
 func (e *workEstimator) split(s Sample) (base, backlog float64) {

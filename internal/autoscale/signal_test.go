@@ -27,9 +27,9 @@ func TestWorkStandingQueueMeasured(t *testing.T) {
 	var vm, vi float64
 	for i := 0; i < 600; i++ {
 		s := Sample{T: now, Arrivals: 200, Completions: 200, InFlight: 220}
-		vi = inferred.work.signal(s)
+		vi = signalOf(&inferred.work, s)
 		s.Queued, s.QueueMeasured = 200, true
-		vm = measured.work.signal(s)
+		vm = signalOf(&measured.work, s)
 		now = now.Add(time.Second)
 	}
 	if w := measured.work.Work(); w < 0.0999 || w > 0.1001 {
@@ -53,7 +53,7 @@ func TestWorkStandingQueueMeasured(t *testing.T) {
 func TestWorkBacklogFromQueued(t *testing.T) {
 	e := newWorkEstimator(10*time.Second, 0)
 	for i := 0; i < minWorkSamples; i++ {
-		e.signal(Sample{Arrivals: 100, Completions: 100, InFlight: 10, QueueMeasured: true})
+		signalOf(&e, Sample{Arrivals: 100, Completions: 100, InFlight: 10, QueueMeasured: true})
 	}
 	// Completions far from arrivals: the cases below do not learn, and with
 	// no lead nothing is added for the queue that keeps growing.
@@ -68,7 +68,7 @@ func TestWorkBacklogFromQueued(t *testing.T) {
 		{"measured queue", Sample{Arrivals: 100, Completions: 50, InFlight: 60, Queued: 50, QueueMeasured: true}, 10.5},
 	}
 	for _, c := range cases {
-		if got := e.signal(c.s); got < c.want-1e-3 || got > c.want+1e-3 {
+		if got := signalOf(&e, c.s); got < c.want-1e-3 || got > c.want+1e-3 {
 			t.Errorf("%s: signal %.4f, want %.4f", c.name, got, c.want)
 		}
 	}
@@ -89,4 +89,10 @@ func TestSampleMerge(t *testing.T) {
 	if got := b.Merge(a); got.QueueMeasured {
 		t.Fatalf("merge onto an unmeasured part = %+v, want the queue unmeasured", got)
 	}
+}
+
+// signalOf is one second's whole demand: split's two parts together.
+func signalOf(e *workEstimator, s Sample) float64 {
+	base, backlog := e.split(s)
+	return base + backlog
 }
