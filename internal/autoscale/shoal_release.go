@@ -56,7 +56,7 @@ func (r *foreseenRelease) record(now time.Time, rec int) {
 
 // limit caps the stabilised count (desired ≥ rec, the need now) at what the
 // forecast's upper bound needs over the window, but never below the largest
-// unforeseen need in it. ok is false when nothing changed. The forecast must
+// unforeseen need in it, and reports whether it lowered it. The forecast must
 // be usable and have two days behind it: on the second day the profile is
 // one day's noise, and releasing on it cost the two-day trace.
 func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64, fc *Forecaster) (int, bool) {
