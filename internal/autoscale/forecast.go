@@ -26,8 +26,11 @@ type Forecaster struct {
 	agg  minuteAgg
 	errQ *decayingQuantile
 	memo [4]minuteMemo
-	// scratch is the hourly pattern's sort buffer.
-	scratch [hourRefMinutes]float64
+	// scratch is the hourly pattern's sort buffer, periodScratch the
+	// recurrence detector's.
+	scratch       [hourRefMinutes]float64
+	periodScratch []float64
+	periodMemo    [4]periodMemo
 }
 
 // forecastState is everything learned; it is what Snapshot saves.
@@ -49,12 +52,22 @@ type forecastState struct {
 	Errors     *decayingQuantile `json:"errors"`
 	// Hourly is the minute-of-hour pattern (absent from older snapshots).
 	Hourly hourlyState `json:"hourly"`
+	// Periodic is the recurrence detector's ring (absent from older
+	// snapshots).
+	Periodic periodState `json:"periodic"`
+	// SharpHits is the recent share of sharp predicted rises that came
+	// (EWMA over SharpN of them; see sharpRise).
+	SharpHits float64 `json:"sharp_hits"`
+	SharpN    int     `json:"sharp_n"`
 }
 
 // pendingForecast is a forecast waiting for its minute to be observed.
 type pendingForecast struct {
 	Minute int64   `json:"m"`
 	Value  float64 `json:"v"`
+	// Base is the minute observed when it was made (absent from older
+	// snapshots: then the rise is not scored).
+	Base float64 `json:"b,omitempty"`
 }
 
 // NewForecaster makes a forecaster for forecasts lead ahead; unit is the
@@ -63,13 +76,15 @@ func NewForecaster(fp ForecastParams, unit float64, lead time.Duration) *Forecas
 	fp = fp.withDefaults()
 	f := &Forecaster{fp: fp, unit: unit, lead: lead}
 	f.st = forecastState{
-		Daily:   make([]float64, minutesPerDay),
-		DailyN:  make([]uint16, minutesPerDay),
-		Weekly:  make([]float64, minutesPerWeek),
-		WeeklyN: make([]uint16, minutesPerWeek),
-		Pending: make([]pendingForecast, int(lead/time.Minute)+3),
-		Hourly:  newHourlyState(),
+		Daily:    make([]float64, minutesPerDay),
+		DailyN:   make([]uint16, minutesPerDay),
+		Weekly:   make([]float64, minutesPerWeek),
+		WeeklyN:  make([]uint16, minutesPerWeek),
+		Pending:  make([]pendingForecast, int(lead/time.Minute)+3),
+		Hourly:   newHourlyState(),
+		Periodic: newPeriodState(),
 	}
+	f.periodScratch = make([]float64, 0, periodRing)
 	for i := range f.st.Pending {
 		f.st.Pending[i].Minute = -1
 	}
@@ -160,7 +175,7 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 		// Nor the old reference of the hourly pattern.
 		st.Hourly.Fill = 0
 	}
-	st.Hourly.learn(m, y, c, &f.scratch)
+	st.Periodic.learn(m, st.Hourly.learn(m, y, c, &f.scratch), f.periodScratch)
 	di := floorMod(m, minutesPerDay)
 	wi := floorMod(m, minutesPerWeek)
 	if s, ok := f.seasonal(m); ok {
@@ -181,7 +196,7 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 	learnSlot(st.Weekly, st.WeeklyN, wi, y, f.fp.WeeklyAlpha)
 	st.LastMinute = m
 	st.Minutes++
-	f.issueForecast(m)
+	f.issueForecast(m, y)
 }
 
 func learnSlot(vals []float64, n []uint16, i int64, y, alpha float64) {

@@ -6,8 +6,8 @@ import (
 )
 
 // issueForecast records the forecast for the minute lead ahead of the end
-// of minute m, to be checked when that minute is observed.
-func (f *Forecaster) issueForecast(m int64) {
+// of minute m (observed y), to be checked when that minute is observed.
+func (f *Forecaster) issueForecast(m int64, y float64) {
 	end := (m + 1) * 60
 	target := floorDiv(end+int64(f.lead/time.Second), 60)
 	v, ok := f.forecastMinute(target)
@@ -15,7 +15,7 @@ func (f *Forecaster) issueForecast(m int64) {
 		return
 	}
 	p := f.st.Pending
-	p[floorMod(target, int64(len(p)))] = pendingForecast{Minute: target, Value: v}
+	p[floorMod(target, int64(len(p)))] = pendingForecast{Minute: target, Value: v, Base: y}
 }
 
 // checkForecast scores the forecast made for minute m, if any.
@@ -27,6 +27,7 @@ func (f *Forecaster) checkForecast(m int64, y float64) {
 	}
 	e := (y - slot.Value) / math.Max(slot.Value, f.unit)
 	slot.Minute = -1
+	f.scoreSharpRise(slot.Base, slot.Value, y)
 	f.errQ.add(e)
 	// One wild minute (traffic back after an outage) must not switch the
 	// forecast off for hours: its weight in the recent error is capped.
@@ -37,6 +38,48 @@ func (f *Forecaster) checkForecast(m int64, y float64) {
 	} else {
 		f.st.RecentErr += a * (ae - f.st.RecentErr)
 	}
+}
+
+// Sharp rises: a forecast at least sharpRise times the minute it was made
+// in is a spike the profiles expect. Whether such spikes come is scored
+// apart from the error, because they are what the policy buys capacity
+// for, and a profile can hold spikes that no longer come: a timer whose
+// period does not divide a day lands on other minutes every day, and its
+// old spikes stay in the daily profile for days, each one an instance
+// order of twice the demand for a spike that comes two minutes later or
+// not at all. When fewer than sharpMinHits of the recent ones came, the
+// policy leaves sharp rises to the patterns and the reactive part.
+const (
+	sharpRise    = 1.5
+	sharpAlpha   = 0.1 // weight of one sharp rise in the hit rate
+	sharpMinN    = 5   // sharp rises scored before the rate counts
+	sharpMinHits = 0.5
+)
+
+// scoreSharpRise scores a forecast v made when the demand was base, now
+// that y was observed: a hit when at least half the predicted rise came.
+func (f *Forecaster) scoreSharpRise(base, v, y float64) {
+	c := f.unit
+	r := (v + c) / (base + c)
+	if base <= 0 || r < sharpRise {
+		return
+	}
+	hit := 0.0
+	if (y+c)/(base+c) >= 1+(r-1)/2 {
+		hit = 1
+	}
+	if f.st.SharpN == 0 {
+		f.st.SharpHits = hit
+	} else {
+		f.st.SharpHits += sharpAlpha * (hit - f.st.SharpHits)
+	}
+	f.st.SharpN++
+}
+
+// SharpRisesMiss reports whether the sharp rises forecast lately mostly
+// did not come (see sharpRise).
+func (f *Forecaster) SharpRisesMiss() bool {
+	return f.st.SharpN >= sharpMinN && f.st.SharpHits < sharpMinHits
 }
 
 // History is how much the forecaster has learned (minutes observed).

@@ -72,10 +72,12 @@ func (h *hourlyState) reference(scratch *[hourRefMinutes]float64) (float64, bool
 	return (s[hourRefMinutes/2] + s[(hourRefMinutes-1)/2]) / 2, true
 }
 
-// learn folds minute m's mean y in; c keeps ratios sane near zero.
-func (h *hourlyState) learn(m int64, y, c float64, scratch *[hourRefMinutes]float64) {
+// learn folds minute m's mean y in and returns its ratio to the reference
+// (0 while there is none); c keeps ratios sane near zero.
+func (h *hourlyState) learn(m int64, y, c float64, scratch *[hourRefMinutes]float64) float64 {
+	z := 0.0
 	if ref, ok := h.reference(scratch); ok {
-		z := math.Min(math.Max((y+c)/(ref+c), 0.2), 5)
+		z = math.Min(math.Max((y+c)/(ref+c), 0.2), 5)
 		i := floorMod(m, minutesPerHour)
 		if h.N[i] == 0 {
 			h.Mean[i], h.Var[i] = z, 0
@@ -91,6 +93,7 @@ func (h *hourlyState) learn(m int64, y, c float64, scratch *[hourRefMinutes]floa
 	h.Recent[h.Head] = y
 	h.Head = (h.Head + 1) % hourRefMinutes
 	h.Fill = min(h.Fill+1, hourRefMinutes)
+	return z
 }
 
 // rise is slot i's ratio, upper ratio (mean + one standard deviation) and

@@ -52,6 +52,9 @@ func (f *Forecaster) Restore(data []byte) error {
 		// Saved before the hourly pattern existed: learn it afresh.
 		st.Hourly = newHourlyState()
 	}
+	if !st.Periodic.valid() {
+		st.Periodic = newPeriodState()
+	}
 	// Pending forecasts depend on the lead, which may have changed.
 	want := int(f.lead/time.Minute) + 3
 	if len(st.Pending) != want {
@@ -62,5 +65,6 @@ func (f *Forecaster) Restore(data []byte) error {
 	}
 	f.st, f.errQ, f.agg = st, q, minuteAgg{}
 	f.memo = [4]minuteMemo{}
+	f.periodMemo = [4]periodMemo{}
 	return nil
 }

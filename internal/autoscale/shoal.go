@@ -107,12 +107,12 @@ func (a *Shoal) Decide(st State) Decision {
 	now := st.Now
 	demand, reason, panic := a.reactive(st)
 	reactiveDemand := demand
-	forecast, predicted, note := a.predictive(now, demand)
+	forecast, predicted, source, note := a.predictive(now, demand)
 	if predicted > demand {
-		a.release.predicted(now, predicted, demand)
+		a.release.predicted(now, predicted, demand, source != "")
 		demand, reason = predicted, fmt.Sprintf("shoal: forecast (rise predicted %v ahead)", a.s.Lead)
-		if note != "" {
-			reason = fmt.Sprintf("shoal: hourly pattern (rise predicted within %v)", a.s.Lead)
+		if source != "" {
+			reason = fmt.Sprintf("shoal: %s (rise predicted within %v)", source, a.s.Lead)
 		}
 	}
 	if f := a.scatter.value(); f > demand {
@@ -149,7 +149,11 @@ func (a *Shoal) Decide(st State) Decision {
 	}
 	switch {
 	case released && desired < st.Desired:
-		reason = fmt.Sprintf("shoal: foreseen rise over (forecast needs no more within %v)", a.s.ScaleDownStabilization)
+		by := "forecast needs no more"
+		if a.release.byPattern {
+			by = "patterns need no more"
+		}
+		reason = fmt.Sprintf("shoal: foreseen rise over (%s within %v)", by, a.s.ScaleDownStabilization)
 	case desired > rec && desired <= st.Desired:
 		reason = fmt.Sprintf("shoal: scale-in stabilisation (largest need of the last %v)", a.s.ScaleDownStabilization)
 	}
@@ -225,28 +229,45 @@ func (a *Shoal) reactive(st State) (float64, string, bool) {
 }
 
 // predictive returns the forecast (metric units, upper bound) at now+lead,
-// the demand it calls for (0 unless it predicts a rise above observed) and
-// a note when it is not used.
-func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted float64, note string) {
+// the demand it calls for (0 unless it predicts a rise above observed), the
+// part that predicted it when that is not the daily/weekly forecast, and a
+// note when that forecast is not used.
+func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted float64, source, note string) {
 	if a.s.Reactive {
-		return 0, 0, ""
+		return 0, 0, "", ""
 	}
 	point, upper, ok := a.fc.Forecast(now.Add(a.s.Lead))
 	switch status := a.fc.Status(); {
 	case !ok || status == ShortHistory:
-		return a.hourly(now, observed, upper, "forecast: history too short")
+		note = "forecast: history too short"
 	case status == Unreliable:
-		return a.hourly(now, observed, upper, "forecast: unreliable lately")
+		note = "forecast: unreliable lately"
+	case point < a.s.ZeroDemand*a.p.Target:
+		// No demand foreseen; a recurring spike still counts.
+	case ceilDiv(point, a.p.Target) > ceilDiv(observed, a.p.Target):
+		// The forecast acts only when its point value alone needs more
+		// than the observed demand: a predicted rise.
+		predicted = a.riseDemand(now, observed, point, upper)
 	}
-	if point < a.s.ZeroDemand*a.p.Target {
-		return upper, 0, ""
+	// A pattern's due spike calls for its upper bound, when its point
+	// value needs more instances than the observed demand.
+	rise := func(point, upper float64, ok bool) float64 {
+		if !ok || ceilDiv(point, a.p.Target) <= ceilDiv(observed, a.p.Target) {
+			return 0
+		}
+		return upper
 	}
-	// The forecast acts only when its point value alone needs more than
-	// the observed demand: a predicted rise.
-	if ceilDiv(point, a.p.Target) <= ceilDiv(observed, a.p.Target) {
-		return upper, 0, ""
+	if note != "" {
+		// The hourly pattern stands in for the daily forecast while that
+		// cannot be used.
+		if p := rise(a.fc.HourlyRise(now)); p > 0 {
+			predicted, source = p, "hourly pattern"
+		}
 	}
-	return upper, a.riseDemand(now, observed, point, upper), ""
+	if p := rise(a.fc.PeriodicRise(now)); p > predicted {
+		predicted, source = p, "recurring spike"
+	}
+	return upper, predicted, source, note
 }
 
 // riseDemand sizes a predicted rise: the forecast's own change over the
@@ -264,22 +285,10 @@ func (a *Shoal) riseDemand(now time.Time, observed, point, upper float64) float6
 		return upper
 	}
 	r := (point + c) / (base + c)
-	if r <= 1 {
+	if r <= 1 || r >= sharpRise && a.fc.SharpRisesMiss() {
 		return 0
 	}
 	return (observed+c)*r - c + a.s.RiseMargin*math.Min(1, r-1)*(upper-point)
-}
-
-// hourly is the predictive part while the daily forecast cannot be used:
-// the hourly pattern (timers that fire every few minutes), learned within
-// hours. Like the forecast, it acts only on a predicted rise above the
-// observed demand, and then sizes for its upper bound.
-func (a *Shoal) hourly(now time.Time, observed, daily float64, note string) (upper, predicted float64, why string) {
-	point, upper, ok := a.fc.HourlyRise(now)
-	if !ok || ceilDiv(point, a.p.Target) <= ceilDiv(observed, a.p.Target) {
-		return daily, 0, note
-	}
-	return upper, upper, note
 }
 
 // outageFloor is the demand the outage guard holds (0: none) and why.

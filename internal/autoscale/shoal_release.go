@@ -28,6 +28,7 @@ type foreseenRelease struct {
 	// window is the scale-in stabilisation the release shortens.
 	window    time.Duration
 	until     time.Time
+	byPattern bool
 	surprises *timedLog
 }
 
@@ -40,10 +41,13 @@ func newForeseenRelease(s ShoalParams) *foreseenRelease {
 	}
 }
 
-// predicted notes a predicted demand that set the count over the observed.
-func (r *foreseenRelease) predicted(now time.Time, predicted, observed float64) {
+// predicted notes a predicted demand that set the count over the observed;
+// byPattern says a pattern (hourly, recurring) predicted it rather than the
+// daily/weekly forecast.
+func (r *foreseenRelease) predicted(now time.Time, predicted, observed float64, byPattern bool) {
 	if r.rise > 0 && predicted >= r.rise*observed {
 		r.until = now.Add(r.grace)
+		r.byPattern = byPattern
 	}
 }
 
@@ -55,21 +59,35 @@ func (r *foreseenRelease) record(now time.Time, rec int) {
 }
 
 // limit caps the stabilised count (desired ≥ rec, the need now) at what the
-// forecast's upper bound needs over the window, but never below the largest
-// unforeseen need in it, and reports whether it lowered it. The forecast must
-// be usable and have two days behind it: on the second day the profile is
-// one day's noise, and releasing on it cost the two-day trace.
+// predictions need over the window, but never below the largest unforeseen
+// need in it, and reports whether it lowered it. For a rise the forecast
+// foresaw, that is the forecast's upper bound, which must be usable and
+// have two days behind it: on the second day the profile is one day's
+// noise, and releasing on it cost the two-day trace. For a spike a pattern
+// foresaw, it is the patterns' rises due in the window (the forecast's too
+// when it is trusted): a pattern is only a pattern after it has repeated.
 func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64, fc *Forecaster) (int, bool) {
-	if r.rise <= 0 || desired <= rec || fc.Status() != Usable || fc.History() < 2*24*time.Hour {
+	if r.rise <= 0 || desired <= rec {
+		return desired, false
+	}
+	trusted := fc.Status() == Usable && fc.History() >= 2*24*time.Hour
+	if !trusted && !(r.byPattern && now.Before(r.until)) {
 		return desired, false
 	}
 	need := 0.0
 	for d := time.Duration(0); d <= r.window; d += 30 * time.Second {
-		_, up, ok := fc.Forecast(now.Add(d))
-		if !ok {
-			return desired, false
+		if trusted {
+			_, up, ok := fc.Forecast(now.Add(d))
+			if !ok {
+				return desired, false
+			}
+			need = math.Max(need, up)
 		}
-		need = math.Max(need, up)
+		if r.byPattern {
+			_, hu, _ := fc.HourlyRise(now.Add(d))
+			_, pu, _ := fc.PeriodicRise(now.Add(d))
+			need = math.Max(need, math.Max(hu, pu))
+		}
 	}
 	capped := max(rec, min(desired, ceilDiv(need, target)), r.surprises.maxSince(now, r.window, rec))
 	return capped, capped < desired

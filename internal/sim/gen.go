@@ -45,6 +45,15 @@ type GenSpec struct {
 	// multiplied by PeriodX for PeriodLen minutes (cron jobs, batch pulls).
 	PeriodMin, PeriodLen int
 	PeriodX              float64
+	// Timers are more timer-triggered jobs, on any period (left out of the
+	// bar's cache key when empty, like Jitter).
+	Timers []Timer `json:",omitempty"`
+}
+
+// Timer multiplies the rate by X for Len minutes every Every minutes.
+type Timer struct {
+	Every, Len int
+	X          float64
 }
 
 // Presets are the shapes committed under testdata/traces, chosen to differ:
@@ -98,7 +107,8 @@ func heldOut() map[string]GenSpec {
 // stress are shapes built to find where shoal breaks rather than to
 // resemble one service: white per-minute scatter (a trace recorded at low
 // counts), two days with no weekly history, spikes far above the base,
-// outages under heavy noise, lasting level shifts, five-minute buckets.
+// outages under heavy noise, lasting level shifts, five-minute buckets,
+// timers on intervals that divide no hour, day or week.
 // They were added after the tuning and held-out sets, and the adaptive
 // scale-in window was designed on them (docs/autoscaling.md).
 func stress() map[string]GenSpec {
@@ -117,6 +127,12 @@ func stress() map[string]GenSpec {
 		"five-minute": {Days: 28, Bucket: 5 * time.Minute, Seed: 106, BaseRPS: 400,
 			DailyAmp: 0.7, WeekendDip: 0.4, TrendPerDay: 0.01, Noise: 0.07,
 			Flash: 5, FlashMin: 1.5, FlashX: 2.5},
+		// Timers set to intervals rather than clock times: every 7 minutes
+		// (divides neither an hour nor a day) and a 3-minute batch every
+		// 50 (not even a week), over a daily cycle.
+		"interval-timers": {Days: 14, Bucket: time.Minute, Seed: 107, BaseRPS: 150,
+			DailyAmp: 0.5, WeekendDip: 0.2, Noise: 0.08,
+			Timers: []Timer{{Every: 7, Len: 1, X: 2.2}, {Every: 50, Len: 3, X: 1.6}}},
 	}
 }
 
@@ -210,6 +226,11 @@ func Generate(g GenSpec) (*Trace, error) {
 		rate *= outageFactor(outages, min)
 		if g.PeriodMin > 0 && int(min)%g.PeriodMin < g.PeriodLen {
 			rate *= g.PeriodX
+		}
+		for _, t := range g.Timers {
+			if t.Every > 0 && int(min)%t.Every < t.Len {
+				rate *= t.X
+			}
 		}
 		rate = math.Max(rate, 0)
 		tr.Counts[i] = float64(poisson(rng, rate*width))

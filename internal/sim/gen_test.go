@@ -57,8 +57,8 @@ func TestPresetSets(t *testing.T) {
 			t.Errorf("%s: set %q, held out %v", n, set, held[n])
 		}
 	}
-	if counts[SetTuning] != 4 || counts[SetHeldOut] != 3 || counts[SetStress] != 6 || counts[""] != 0 {
-		t.Fatalf("sets %v, want 4 tuning, 3 held out, 6 stress", counts)
+	if counts[SetTuning] != 4 || counts[SetHeldOut] != 3 || counts[SetStress] != 7 || counts[""] != 0 {
+		t.Fatalf("sets %v, want 4 tuning, 3 held out, 7 stress", counts)
 	}
 	if PresetSet("nope") != "" {
 		t.Fatal("an unknown preset has a set")
@@ -69,4 +69,32 @@ func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
+}
+
+// Timers multiply the rate in their minutes only, each on its own period.
+func TestGenerateTimers(t *testing.T) {
+	g := GenSpec{Days: 1, Bucket: time.Minute, Seed: 1, BaseRPS: 1000,
+		Timers: []Timer{{Every: 7, Len: 1, X: 2}, {Every: 50, Len: 3, X: 3}}}
+	tr, err := Generate(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 100; i < 400; i++ {
+		want := 1.0
+		if i%7 == 0 {
+			want *= 2
+		}
+		if i%50 < 3 {
+			want *= 3
+		}
+		// The daily cycle moves slowly: compare with the quiet neighbours'
+		// mean, with room for Poisson noise (±2 % at these counts).
+		base := (tr.Counts[i-1] + tr.Counts[i+1]) / 2
+		if i%7 == 1 || i%7 == 6 || (i+1)%50 < 3 || (i-1)%50 < 3 {
+			continue
+		}
+		if got := tr.Counts[i] / base; math.Abs(got-want) > 0.1*want {
+			t.Fatalf("minute %d: %.2f × its neighbours, want %.1f", i, got, want)
+		}
+	}
 }

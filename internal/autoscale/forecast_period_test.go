@@ -1,0 +1,132 @@
+package autoscale
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// intervalTimer is 40 in flight with ±5 % noise, ×2.5 in the first minute
+// of every 7 (a timer set to an interval, not to clock times: 7 divides
+// neither an hour nor a day).
+func intervalTimer(rng *rand.Rand) func(time.Time) float64 {
+	return func(t time.Time) float64 {
+		v := 40 * (1 + 0.1*(rng.Float64()-0.5))
+		if (t.Unix()/60)%7 == 0 {
+			v *= 2.5
+		}
+		return v
+	}
+}
+
+// nextFiring is the seconds from t0 to intervalTimer's first firing after t.
+func nextFiring(t time.Time) int {
+	m := t.Unix()/60 + 1
+	for m%7 != 0 {
+		m++
+	}
+	return int(m*60 - t0.Unix())
+}
+
+// Within three hours shoal learns a 7-minute timer, which the hourly pattern
+// cannot know, orders its capacity a lead ahead, and gives it back as soon
+// as the spike is over, long before the forecaster has a day of history.
+func TestShoalLearnsIntervalTimer(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	load := intervalTimer(rand.New(rand.NewPCG(1, 2)))
+	// Three hours, then on to 30 s before the next firing.
+	now := feedFunc(a.Observe, t0, nextFiring(t0.Add(3*time.Hour))-30, load)
+	if s := a.fc.Status(); s != ShortHistory {
+		t.Fatalf("status %v, want short history", s)
+	}
+	if _, _, ok := a.fc.HourlyRise(now); ok {
+		t.Fatal("the hourly pattern claims a 7-minute timer")
+	}
+	d := a.Decide(State{Now: now, Desired: 5, Ready: 5})
+	if d.Desired < 10 || !strings.Contains(d.Reason, "recurring spike") {
+		t.Fatalf("30 s before the timer: %+v, want ≥ 10 instances for the recurring spike", d)
+	}
+	// Nothing is due three minutes later: no order between firings.
+	if _, _, ok := a.fc.PeriodicRise(now.Add(3 * time.Minute)); ok {
+		t.Fatal("a recurring spike predicted between firings")
+	}
+	// Through the spike and 80 s past it: released on the pattern's word
+	// (the 124 s scale-in window alone would still hold it).
+	d, ins := runThrough(a, now, 30+60+80, load, d.Desired)
+	if d.Desired > 5 || !strings.Contains(strings.Join(ins, "\n"), "patterns need no more") {
+		t.Fatalf("80 s after the spike: %+v after scale-ins %q, want ≤ 5 released by the pattern", d, ins)
+	}
+}
+
+// Neither wide noise nor a flash crowd's plateau is a period.
+func TestPeriodicIgnoresNoiseAndPlateaus(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	crowd := t0.Add(5 * time.Hour)
+	load := func(t time.Time) float64 {
+		v := 40 * (1 + 0.6*(rng.Float64()-0.5)) // ±30 %
+		if !t.Before(crowd) && t.Before(crowd.Add(40*time.Minute)) {
+			v *= 4
+		}
+		return v
+	}
+	a := newShoal(t, Params{Target: 10})
+	now := t0
+	for now.Before(crowd.Add(50 * time.Minute)) {
+		now = feedFunc(a.Observe, now, 60, load)
+		if _, _, ok := a.fc.PeriodicRise(now); ok {
+			t.Fatalf("a recurring spike predicted at %v", now.Sub(t0))
+		}
+	}
+}
+
+// The recurrence ring is saved and restored, and a snapshot from before it
+// existed restores with an empty one.
+func TestPeriodicSnapshot(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	now := feedFunc(a.Observe, t0, nextFiring(t0.Add(3*time.Hour))-30, intervalTimer(rand.New(rand.NewPCG(1, 2))))
+	data, err := a.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newShoal(t, Params{Target: 10})
+	if err := b.Restore(data); err != nil {
+		t.Fatal(err)
+	}
+	p1, u1, ok1 := a.fc.PeriodicRise(now)
+	p2, u2, ok2 := b.fc.PeriodicRise(now)
+	if !ok1 || p1 != p2 || u1 != u2 || ok1 != ok2 {
+		t.Fatalf("restored %v/%v/%v, want %v/%v/true", p2, u2, ok2, p1, u1)
+	}
+	c := newShoal(t, Params{Target: 10})
+	c.fc.st.Periodic = periodState{}
+	old, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restore(old); err != nil || !c.fc.st.Periodic.valid() {
+		t.Fatalf("restoring a snapshot without the ring: %v, valid %v", err, c.fc.st.Periodic.valid())
+	}
+}
+
+// Sharp rises the forecast predicted that did not come switch sharp rises
+// off; rises that come switch them back on.
+func TestSharpRisesScored(t *testing.T) {
+	f := NewForecaster(ForecastParams{}, 10, 45*time.Second)
+	for range sharpMinN {
+		f.scoreSharpRise(20, 60, 21) // predicted ×2.3, stayed flat
+	}
+	if !f.SharpRisesMiss() {
+		t.Fatalf("hit rate %.2f after %d misses, want sharp rises off", f.st.SharpHits, sharpMinN)
+	}
+	f.scoreSharpRise(20, 25, 20) // not a sharp rise: not scored
+	if f.st.SharpN != sharpMinN {
+		t.Fatalf("a %v rise was scored", 35.0/30)
+	}
+	for range 10 {
+		f.scoreSharpRise(20, 60, 55)
+	}
+	if f.SharpRisesMiss() {
+		t.Fatalf("hit rate %.2f after 10 hits, want sharp rises on", f.st.SharpHits)
+	}
+}
