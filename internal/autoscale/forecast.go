@@ -166,7 +166,8 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 	st := &f.st
 	c := f.unit
 	f.memo = [4]minuteMemo{}
-	f.checkForecast(m, y)
+	_, _, recurring := f.periodicMinute(m)
+	f.checkForecast(m, y, recurring)
 	if st.HaveLevel && m-st.LastMinute > 60 {
 		// A long gap: the old level says nothing about now.
 		st.HaveLevel = false

@@ -18,8 +18,13 @@ func (f *Forecaster) issueForecast(m int64, y float64) {
 	p[floorMod(target, int64(len(p)))] = pendingForecast{Minute: target, Value: v, Base: y}
 }
 
-// checkForecast scores the forecast made for minute m, if any.
-func (f *Forecaster) checkForecast(m int64, y float64) {
+// checkForecast scores the forecast made for minute m, if any. A minute
+// the recurrence detector predicted a spike for is left out of the error:
+// the profiles cannot learn a timer whose period divides no day or week,
+// the detector sizes its spikes itself, and with them in it the error's
+// upper quantile was 1.5 × the demand on a trace with such timers, a
+// margin every forecast rise then bought.
+func (f *Forecaster) checkForecast(m int64, y float64, recurring bool) {
 	p := f.st.Pending
 	slot := &p[floorMod(m, int64(len(p)))]
 	if slot.Minute != m {
@@ -28,6 +33,9 @@ func (f *Forecaster) checkForecast(m int64, y float64) {
 	e := (y - slot.Value) / math.Max(slot.Value, f.unit)
 	slot.Minute = -1
 	f.scoreSharpRise(slot.Base, slot.Value, y)
+	if recurring {
+		return
+	}
 	f.errQ.add(e)
 	// One wild minute (traffic back after an outage) must not switch the
 	// forecast off for hours: its weight in the recent error is capped.

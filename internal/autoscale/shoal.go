@@ -138,7 +138,13 @@ func (a *Shoal) Decide(st State) Decision {
 	a.release.record(now, rec)
 	released := false
 	if !a.s.Reactive {
-		desired, released = a.release.limit(now, desired, rec, a.p.Target, a.fc)
+		floor := rec
+		if a.release.patternGrace(now) {
+			// The last seconds, not the stable window's minute (see
+			// patternGrace).
+			floor = min(rec, ceilDiv(a.panicWin.mean(), a.p.Target))
+		}
+		desired, released = a.release.limit(now, desired, floor, a.p.Target, a.fc)
 	}
 	if a.backlog > 0 {
 		// The queue is work for now, not demand to remember (see backlog).

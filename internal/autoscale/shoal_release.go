@@ -51,6 +51,14 @@ func (r *foreseenRelease) predicted(now time.Time, predicted, observed float64, 
 	}
 }
 
+// patternGrace reports whether the needs of the moment are a spike a
+// pattern foresaw, passing: the stable window keeps seeing it for a minute
+// after it is over, and holding that minute's needs is most of what a
+// timer's spike costs beyond its own minute.
+func (r *foreseenRelease) patternGrace(now time.Time) bool {
+	return r.rise > 0 && r.byPattern && now.Before(r.until)
+}
+
 // record keeps the needs that no foreseen rise explains.
 func (r *foreseenRelease) record(now time.Time, rec int) {
 	if now.After(r.until) {
@@ -70,8 +78,10 @@ func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64,
 	if r.rise <= 0 || desired <= rec {
 		return desired, false
 	}
-	trusted := fc.Status() == Usable && fc.History() >= 2*24*time.Hour
-	if !trusted && !(r.byPattern && now.Before(r.until)) {
+	// A forecast whose sharp rises do not come has an upper bound as wide
+	// as the spikes it mispredicts: it holds everything.
+	trusted := fc.Status() == Usable && fc.History() >= 2*24*time.Hour && !fc.SharpRisesMiss()
+	if !trusted && !r.byPattern {
 		return desired, false
 	}
 	need := 0.0
