@@ -187,6 +187,17 @@ func (f *Forecaster) PeriodicRise(now time.Time) (point, upper float64, ok bool)
 	return point, upper, ok
 }
 
+// PatternSpike reports whether the hourly pattern or the recurrence
+// detector has a spike due in t's minute.
+func (f *Forecaster) PatternSpike(t time.Time) bool {
+	m := floorDiv(t.Unix(), 60)
+	if _, _, ok := f.periodicMinute(m); ok {
+		return true
+	}
+	_, _, ok := f.st.Hourly.rise(floorMod(m, minutesPerHour))
+	return ok
+}
+
 // periodicMinute memoises rise: decisions come every few seconds, the
 // answer changes once a minute.
 func (f *Forecaster) periodicMinute(m int64) (mean, upper float64, ok bool) {

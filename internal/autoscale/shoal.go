@@ -84,6 +84,9 @@ func (a *Shoal) Observe(s Sample) {
 	a.stable.push(v)
 	a.panicWin.push(v)
 	if a.s.ScatterZ > 0 {
+		if !a.s.Reactive && a.fc.PatternSpike(s.T) {
+			a.scatter.skipMinute()
+		}
 		a.scatter.observe(v)
 	}
 	a.fc.Observe(s.T, v)

@@ -21,8 +21,9 @@ type scatterFloor struct {
 	z     float64
 	alpha float64 // EWMA weight of a new minute in the level
 	// current minute
-	sum float64
-	n   int
+	sum  float64
+	n    int
+	skip bool // the current minute is a foreseen spike (see skipMinute)
 	// learned: the level, and the last log minute means (a ring) from
 	// which the second differences and the cap are read.
 	level     float64
@@ -56,6 +57,10 @@ func (f *scatterFloor) observe(v float64) {
 	}
 	m := f.sum / 60
 	f.sum, f.n = 0, 0
+	if f.skip {
+		f.skip = false
+		return
+	}
 	if m <= 0 {
 		// No demand: no level to scatter around. Start again.
 		f.meansN, f.floor = 0, 0
@@ -111,6 +116,12 @@ func (f *scatterFloor) meansInOrder() []float64 {
 	}
 	return out
 }
+
+// skipMinute leaves the current minute out: a timer's spike that a pattern
+// foresaw is not scatter (its own part orders for it), and a spike every
+// few minutes moved the median second difference enough to hold a third
+// more capacity between the spikes.
+func (f *scatterFloor) skipMinute() { f.skip = true }
 
 // value is the demand to hold (0 until enough minutes were seen).
 func (f *scatterFloor) value() float64 { return f.floor }

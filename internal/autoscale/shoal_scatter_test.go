@@ -147,3 +147,26 @@ func TestScatterFloorForgetsBeforeAnIdleMinute(t *testing.T) {
 		t.Fatalf("floor %.1f after an idle minute, want positive and at most %.1f, the busiest minute since", v, top)
 	}
 }
+
+// A timer's spike every few minutes is scatter to the floor unless its
+// minutes are skipped (a pattern foresaw them); skipped, smooth demand
+// between the spikes gets no floor.
+func TestScatterFloorSkipsForeseenSpikes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	seen, skipping := newScatterFloor(3, 5), newScatterFloor(3, 5)
+	for i := range 120 {
+		v := 100 * (1 + 0.01*rng.NormFloat64())
+		if i%3 == 0 {
+			v *= 2.5
+			skipping.skipMinute()
+		}
+		feedMinutes(seen, []float64{v})
+		feedMinutes(skipping, []float64{v})
+	}
+	if seen.value() < 150 {
+		t.Fatalf("floor %.0f with a spike every 3 minutes seen, want the spikes held as scatter (> 150)", seen.value())
+	}
+	if skipping.value() != 0 {
+		t.Fatalf("floor %.0f with the spikes skipped, want none", skipping.value())
+	}
+}
