@@ -34,6 +34,7 @@ type Shoal struct {
 	work    workEstimator
 	guard   *outageGuard
 	scatter *scatterFloor
+	jitter  *secJitter
 }
 
 // NewShoal builds the shoal policy.
@@ -43,9 +44,11 @@ func NewShoal(p Params) (*Shoal, error) {
 		return nil, err
 	}
 	s := p.Shoal.withDefaults(p)
+	stable := newSecWindow(s.StableWindow)
 	return &Shoal{
 		p: p, s: s,
-		stable:   newSecWindow(s.StableWindow),
+		stable:   stable,
+		jitter:   newSecJitter(stable),
 		panicWin: newSecWindow(s.PanicWindow),
 		fc:       NewForecaster(s.Forecast, p.Target, s.Lead),
 		recs:     newRecLog(s),
@@ -82,6 +85,7 @@ func (a *Shoal) Observe(s Sample) {
 		v, a.backlog = a.work.split(s)
 	}
 	a.stable.push(v)
+	a.jitter.observe(a.stable)
 	a.panicWin.push(v)
 	if a.s.ScatterZ > 0 {
 		if !a.s.Reactive && a.fc.PatternSpike(s.T) {
@@ -117,6 +121,9 @@ func (a *Shoal) Decide(st State) Decision {
 		if source != "" {
 			reason = fmt.Sprintf("shoal: %s (rise predicted within %v)", source, a.s.Lead)
 		}
+	}
+	if f := a.jitter.floor(a.stable.mean(), a.s.JitterZ); f > demand {
+		demand, reason = f, "shoal: jitter (busy seconds of the last minute)"
 	}
 	if f := a.scatter.value(); f > demand {
 		demand, reason = f, "shoal: scatter (upper quantile of the recent minutes)"
@@ -309,3 +316,4 @@ func (a *Shoal) outageFloor(now time.Time) (float64, string) {
 	}
 	return a.guard.floor(now, usual)
 }
+
