@@ -316,4 +316,3 @@ func (a *Shoal) outageFloor(now time.Time) (float64, string) {
 	}
 	return a.guard.floor(now, usual)
 }
-
