@@ -116,7 +116,16 @@ func (h *hourlyState) rise(i int64) (mean, upper float64, ok bool) {
 // false when no slot in that span is a significant rise.
 func (f *Forecaster) HourlyRise(now time.Time) (point, upper float64, ok bool) {
 	h := &f.st.Hourly
-	ref, have := h.reference(&f.scratch)
+	return f.riseAhead(now, func(m int64) (float64, float64, bool) {
+		return h.rise(floorMod(m, minutesPerHour))
+	})
+}
+
+// riseAhead is the largest rise a pattern has due in the minutes from now
+// to now + lead: its ratios for a minute (mean, upper, whether one is due)
+// applied to the current reference, as point and upper demand.
+func (f *Forecaster) riseAhead(now time.Time, at func(m int64) (mean, upper float64, ok bool)) (point, upper float64, ok bool) {
+	ref, have := f.st.Hourly.reference(&f.scratch)
 	if !have {
 		return 0, 0, false
 	}
@@ -124,7 +133,7 @@ func (f *Forecaster) HourlyRise(now time.Time) (point, upper float64, ok bool) {
 	first := floorDiv(now.Unix(), 60)
 	last := floorDiv(now.Add(f.lead).Unix(), 60)
 	for m := first; m <= last; m++ {
-		mean, up, rose := h.rise(floorMod(m, minutesPerHour))
+		mean, up, rose := at(m)
 		if !rose {
 			continue
 		}

@@ -10,11 +10,15 @@ import (
 
 // timers is 40 in flight with noise, ×2 for the first minute of every
 // quarter hour (a cron job).
-func timers(rng *rand.Rand) func(time.Time) float64 {
+func timers(rng *rand.Rand) func(time.Time) float64 { return noisyTimer(rng, 15, 2) }
+
+// noisyTimer is 40 in flight with ±5 % noise, ×x in the first minute of
+// every period minutes (counted from the Unix epoch).
+func noisyTimer(rng *rand.Rand, period int64, x float64) func(time.Time) float64 {
 	return func(t time.Time) float64 {
 		v := 40 * (1 + 0.1*(rng.Float64()-0.5))
-		if (t.Unix()/60)%15 == 0 {
-			v *= 2
+		if (t.Unix()/60)%period == 0 {
+			v *= x
 		}
 		return v
 	}

@@ -148,43 +148,12 @@ func (p *periodState) rise(m int64) (mean, upper float64, ok bool) {
 	return mean, upper, ok
 }
 
-// medianMAD is the median of a few ratios and their median absolute
-// deviation scaled to a standard deviation: one occurrence that met another
-// timer (or a burst) must not set the level or the margin of the others.
-func medianMAD(xs []float64) (median, sd float64) {
-	var s, d [periodCycles]float64
-	n := copy(s[:], xs)
-	slices.Sort(s[:n])
-	median = (s[n/2] + s[(n-1)/2]) / 2
-	for i, x := range s[:n] {
-		d[i] = math.Abs(x - median)
-	}
-	slices.Sort(d[:n])
-	return median, 1.4826 * (d[n/2] + d[(n-1)/2]) / 2
-}
-
 // PeriodicRise is the recurrence detector's forecast for the minutes from
 // now to now + lead: the largest recurring spike due among them, as point
 // and upper demand (metric units) over the current reference. ok is false
 // when none is due.
 func (f *Forecaster) PeriodicRise(now time.Time) (point, upper float64, ok bool) {
-	ref, have := f.st.Hourly.reference(&f.scratch)
-	if !have {
-		return 0, 0, false
-	}
-	c := f.unit
-	first := floorDiv(now.Unix(), 60)
-	last := floorDiv(now.Add(f.lead).Unix(), 60)
-	for m := first; m <= last; m++ {
-		mean, up, rose := f.periodicMinute(m)
-		if !rose {
-			continue
-		}
-		if p := mean*(ref+c) - c; p > point {
-			point, upper, ok = p, up*(ref+c)-c, true
-		}
-	}
-	return point, upper, ok
+	return f.riseAhead(now, f.periodicMinute)
 }
 
 // PatternSpike reports whether the hourly pattern or the recurrence

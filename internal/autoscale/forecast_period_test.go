@@ -10,15 +10,7 @@ import (
 // intervalTimer is 40 in flight with ±5 % noise, ×2.5 in the first minute
 // of every 7 (a timer set to an interval, not to clock times: 7 divides
 // neither an hour nor a day).
-func intervalTimer(rng *rand.Rand) func(time.Time) float64 {
-	return func(t time.Time) float64 {
-		v := 40 * (1 + 0.1*(rng.Float64()-0.5))
-		if (t.Unix()/60)%7 == 0 {
-			v *= 2.5
-		}
-		return v
-	}
-}
+func intervalTimer(rng *rand.Rand) func(time.Time) float64 { return noisyTimer(rng, 7, 2.5) }
 
 // nextFiring is the seconds from t0 to intervalTimer's first firing after t.
 func nextFiring(t time.Time) int {
@@ -86,14 +78,7 @@ func TestPeriodicIgnoresNoiseAndPlateaus(t *testing.T) {
 func TestPeriodicSnapshot(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
 	now := feedFunc(a.Observe, t0, nextFiring(t0.Add(3*time.Hour))-30, intervalTimer(rand.New(rand.NewPCG(1, 2))))
-	data, err := a.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := newShoal(t, Params{Target: 10})
-	if err := b.Restore(data); err != nil {
-		t.Fatal(err)
-	}
+	b := restoredCopy(t, a)
 	p1, u1, ok1 := a.fc.PeriodicRise(now)
 	p2, u2, ok2 := b.fc.PeriodicRise(now)
 	if !ok1 || p1 != p2 || u1 != u2 || ok1 != ok2 {

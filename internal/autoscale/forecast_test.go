@@ -43,6 +43,21 @@ func shoalAndReactive(t *testing.T, p Params) (a, r *Shoal, both func(Sample)) {
 	return a, r, func(s Sample) { a.Observe(s); r.Observe(s) }
 }
 
+// restoredCopy is a new shoal policy (target 10) restored from a's
+// snapshot.
+func restoredCopy(t *testing.T, a *Shoal) *Shoal {
+	t.Helper()
+	data, err := a.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newShoal(t, Params{Target: 10})
+	if err := b.Restore(data); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func newShoal(t *testing.T, p Params) *Shoal {
 	t.Helper()
 	a, err := NewShoal(p)
@@ -129,14 +144,7 @@ func TestForecasterErrorQuantileAboveMean(t *testing.T) {
 func TestForecasterSnapshotRoundTrip(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
 	now := feedFunc(a.Observe, t0, 2*86400+3600, dailySine)
-	data, err := a.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := newShoal(t, Params{Target: 10})
-	if err := b.Restore(data); err != nil {
-		t.Fatal(err)
-	}
+	b := restoredCopy(t, a)
 	for _, ahead := range []time.Duration{time.Minute, time.Hour, 5 * time.Hour} {
 		p1, u1, ok1 := a.fc.Forecast(now.Add(ahead))
 		p2, u2, ok2 := b.fc.Forecast(now.Add(ahead))

@@ -147,14 +147,7 @@ func TestShoalLearnsReturnSurge(t *testing.T) {
 	if s := a.guard.Surge; s < 1.4 || s > 1.6 {
 		t.Fatalf("learned surge %.2f, want 1.5", s)
 	}
-	data, err := a.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := newShoal(t, Params{Target: 10})
-	if err := b.Restore(data); err != nil {
-		t.Fatal(err)
-	}
+	b := restoredCopy(t, a)
 	if b.guard.Surge != a.guard.Surge {
 		t.Fatalf("restored surge %.2f, want %.2f", b.guard.Surge, a.guard.Surge)
 	}
