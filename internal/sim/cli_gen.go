@@ -35,8 +35,8 @@ func genMain(args []string, stdout, stderr io.Writer) int {
 		var b strings.Builder
 		for _, n := range names {
 			p := presets[n]
-			fmt.Fprintf(&b, "  %-14s %s, %d days, %v buckets; daily %.0f%%, %s, trend %+.1f%%/day, noise %.2f, bucket scatter %.2f, %d flash crowds, %d outages, %d gaps, %d level shifts\n",
-				n, PresetSet(n), p.Days, p.Bucket, 100*p.DailyAmp, weekendText(p.WeekendDip), 100*p.TrendPerDay, p.Noise, p.Jitter, p.Flash, p.Outages, p.Gaps, p.Shifts)
+			fmt.Fprintf(&b, "  %-15s %s, %d days, %v buckets; daily %.0f%%, %s, trend %+.1f%%/day, noise %.2f, bucket scatter %.2f, %d flash crowds, %d outages, %d gaps, %d level shifts%s\n",
+				n, PresetSet(n), p.Days, p.Bucket, 100*p.DailyAmp, weekendText(p.WeekendDip), 100*p.TrendPerDay, p.Noise, p.Jitter, p.Flash, p.Outages, p.Gaps, p.Shifts, timersText(p))
 		}
 		fmt.Fprintf(fs.Output(), genUsage, b.String())
 		fs.PrintDefaults()
@@ -78,6 +78,19 @@ func weekendText(dip float64) string {
 		return "weekend as weekdays"
 	}
 	return fmt.Sprintf("weekend %+.0f%%", -100*dip)
+}
+
+// timersText lists a preset's timers ("" without any).
+func timersText(g GenSpec) string {
+	ts := g.Timers
+	if g.PeriodMin > 0 {
+		ts = append([]Timer{{Every: g.PeriodMin, Len: g.PeriodLen, X: g.PeriodX}}, ts...)
+	}
+	var b strings.Builder
+	for _, t := range ts {
+		fmt.Fprintf(&b, ", ×%g for %d min every %d min", t.X, t.Len, t.Every)
+	}
+	return b.String()
 }
 
 func writeGenerated(g GenSpec, path string, stdout io.Writer) error {

@@ -38,3 +38,18 @@ func TestGenHelpSignsTheWeekend(t *testing.T) {
 		t.Errorf("no dip shown as %q", got)
 	}
 }
+
+// Timers are listed, the single PeriodMin timer and the Timers list alike.
+func TestGenHelpListsTimers(t *testing.T) {
+	help, _, _ := runCLI(t, "gen", "--help")
+	if l := presetLine(t, help, "azure-functions"); !strings.Contains(l, "×1.8 for 1 min every 15 min") {
+		t.Errorf("azure-functions shown as %q, want its 15-minute timer", l)
+	}
+	l := presetLine(t, help, "interval-timers")
+	if !strings.Contains(l, "×2.2 for 1 min every 7 min, ×1.6 for 3 min every 50 min") {
+		t.Errorf("interval-timers shown as %q, want both timers", l)
+	}
+	if l := presetLine(t, help, "diurnal"); strings.Contains(l, "every") {
+		t.Errorf("diurnal shown as %q, want no timer", l)
+	}
+}
