@@ -169,7 +169,7 @@ func (a *Shoal) Decide(st State) Decision {
 		if a.release.byPattern {
 			by = "patterns need no more"
 		}
-		reason = fmt.Sprintf("shoal: foreseen rise over (%s within %v)", by, a.s.ScaleDownStabilization)
+		reason = fmt.Sprintf("shoal: foreseen rise over (%s within %v)", by, a.release.horizon)
 	case desired > rec && desired <= st.Desired:
 		reason = fmt.Sprintf("shoal: scale-in stabilisation (largest need of the last %v)", a.s.ScaleDownStabilization)
 	}
