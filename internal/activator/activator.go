@@ -135,6 +135,10 @@ type Activator struct {
 	// seen since; it makes Wake once per transition.
 	wanting  atomic.Bool
 	lastWake atomic.Int64 // unix nanos of the last Wake
+	// wakeMu makes needCapacity's decide-and-record one step: with two
+	// atomics, a second held request could read the old lastWake between
+	// the first one's wanting and lastWake stores and wake again.
+	wakeMu sync.Mutex
 
 	mu      sync.Mutex
 	q       queue
@@ -266,14 +270,16 @@ func (a *Activator) Notify() {
 // leave the service asleep for good just because no capacity was ever seen.
 // Only the slow path gets here, so reading the clock is affordable.
 func (a *Activator) needCapacity() {
+	a.wakeMu.Lock()
 	now := time.Now().UnixNano()
-	if !a.wanting.CompareAndSwap(false, true) {
-		last := a.lastWake.Load()
-		if now-last < int64(a.waitTimeout) || !a.lastWake.CompareAndSwap(last, now) {
-			return
-		}
-	} else {
+	fire := !a.wanting.Load() || now-a.lastWake.Load() >= int64(a.waitTimeout)
+	if fire {
 		a.lastWake.Store(now)
+		a.wanting.Store(true)
+	}
+	a.wakeMu.Unlock()
+	if !fire {
+		return
 	}
 	a.wakes.Add(1)
 	if a.wake != nil {

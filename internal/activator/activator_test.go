@@ -238,6 +238,32 @@ func TestWakeOncePerTransition(t *testing.T) {
 	}
 }
 
+// Many requests meeting one shortage at once still wake once: deciding and
+// recording the wake is one step (two atomics let a second request read the
+// old wake time between the first one's stores; a gateway test under -race
+// saw two wakes).
+func TestConcurrentShortageWakesOnce(t *testing.T) {
+	for round := range 200 {
+		var wakes atomic.Int32
+		a := New(Options{Capacity: func() (int, int) { return 0, 0 }, Wake: func() { wakes.Add(1) }, Recheck: -1})
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				a.needCapacity()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if n := wakes.Load(); n != 1 {
+			t.Fatalf("round %d: %d wakes for one shortage", round, n)
+		}
+	}
+}
+
 func TestNewRequiresCapacity(t *testing.T) {
 	defer func() {
 		if recover() == nil {
