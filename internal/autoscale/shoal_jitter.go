@@ -1,10 +1,5 @@
 package autoscale
 
-import (
-	"math"
-	"slices"
-)
-
 // secJitter estimates how far the per-second demand scatters around its
 // level, from the stable window's samples.
 //
@@ -14,9 +9,8 @@ import (
 // the scatter floor sees nothing, while the panic window reads every busy
 // second as a burst: shoal ordered and dropped instances all day and met
 // the next busy second with too few (ten times hpa's violations at equal
-// cost on such a trace). The scatter is the median absolute second
-// difference of the last minute's seconds, ÷ 0.6745√6 (robust to steps and
-// single bursts); demand that is constant within minutes has none.
+// cost on such a trace). The scatter is robustScatter of the last minute's
+// seconds; demand that is constant within minutes has none.
 type secJitter struct {
 	sigma   float64
 	n       int
@@ -60,11 +54,7 @@ func (j *secJitter) observe(w *secWindow) {
 		j.sigma = 0
 		return
 	}
-	d := j.scratch[:0]
+	// The window's samples oldest first (a full ring starts at next).
 	at := func(i int) float64 { return w.buf[(w.next+i)%len(w.buf)] }
-	for i := 2; i < len(w.buf); i++ {
-		d = append(d, math.Abs(at(i)-2*at(i-1)+at(i-2)))
-	}
-	slices.Sort(d)
-	j.sigma = d[len(d)/2] / (0.6745 * math.Sqrt(6))
+	j.sigma = robustScatter(len(w.buf), at, j.scratch)
 }

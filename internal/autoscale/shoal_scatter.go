@@ -78,17 +78,9 @@ func (f *scatterFloor) observe(v float64) {
 	if f.meansN-2 < scatterMinutes/2 {
 		return
 	}
-	// The means in order, oldest first, and their second differences.
+	// The means in order, oldest first.
 	ms := f.meansInOrder()
-	d := f.scratch[:len(ms)-2]
-	for i := range d {
-		d[i] = math.Abs((ms[i+2] - ms[i+1]) - (ms[i+1] - ms[i]))
-	}
-	slices.Sort(d)
-	// For independent scatter ε around a level, the second difference
-	// ε₀ − 2ε₁ + ε₂ has standard deviation √6·σ, and the median of a
-	// normal's absolute value is 0.6745 of its standard deviation.
-	sigma := d[len(d)/2] / (0.6745 * math.Sqrt(6))
+	sigma := robustScatter(len(ms), func(i int) float64 { return ms[i] }, f.scratch[:0])
 	if sigma <= scatterCovered {
 		f.floor = 0
 		return
@@ -125,3 +117,18 @@ func (f *scatterFloor) skipMinute() { f.skip = true }
 
 // value is the demand to hold (0 until enough minutes were seen).
 func (f *scatterFloor) value() float64 { return f.floor }
+
+// robustScatter estimates the standard deviation of independent scatter ε
+// around a smoothly moving level from n values in order (at(0) oldest):
+// the second difference ε₀ − 2ε₁ + ε₂ has standard deviation √6·σ and
+// cancels any ramp, and the median of a normal's absolute value is 0.6745
+// of its standard deviation; the median is moved by neither a step nor a
+// single burst. d is scratch with room for n − 2 values. n must be ≥ 3.
+func robustScatter(n int, at func(i int) float64, d []float64) float64 {
+	d = d[:0]
+	for i := 2; i < n; i++ {
+		d = append(d, math.Abs((at(i)-at(i-1))-(at(i-1)-at(i-2))))
+	}
+	slices.Sort(d)
+	return d[len(d)/2] / (0.6745 * math.Sqrt(6))
+}
