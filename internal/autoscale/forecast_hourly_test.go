@@ -80,14 +80,8 @@ func TestHourlyPatternSnapshot(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
 	start := t0.Add(12 * time.Hour)
 	now := feedFunc(a.Observe, start, 6*3600-30, timers(rand.New(rand.NewPCG(1, 2))))
-	data, err := a.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := newShoal(t, Params{Target: 10})
-	if err := b.Restore(data); err != nil {
-		t.Fatal(err)
-	}
+	data := snapshotOf(t, a)
+	b := restoredFrom(t, data)
 	p1, u1, ok1 := a.fc.HourlyRise(now)
 	p2, u2, ok2 := b.fc.HourlyRise(now)
 	if !ok1 || p1 != p2 || u1 != u2 || ok1 != ok2 {
@@ -104,6 +98,7 @@ func TestHourlyPatternSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	delete(fc["state"].(map[string]any), "hourly")
+	var err error
 	if snap.Forecaster, err = json.Marshal(fc); err != nil {
 		t.Fatal(err)
 	}

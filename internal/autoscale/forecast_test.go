@@ -47,10 +47,21 @@ func shoalAndReactive(t *testing.T, p Params) (a, r *Shoal, both func(Sample)) {
 // snapshot.
 func restoredCopy(t *testing.T, a *Shoal) *Shoal {
 	t.Helper()
+	return restoredFrom(t, snapshotOf(t, a))
+}
+
+func snapshotOf(t *testing.T, a *Shoal) []byte {
+	t.Helper()
 	data, err := a.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return data
+}
+
+// restoredFrom is a new shoal policy (target 10) restored from data.
+func restoredFrom(t *testing.T, data []byte) *Shoal {
+	t.Helper()
 	b := newShoal(t, Params{Target: 10})
 	if err := b.Restore(data); err != nil {
 		t.Fatal(err)
