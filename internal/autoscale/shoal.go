@@ -220,7 +220,14 @@ func (a *Shoal) reactive(st State) (float64, string, bool) {
 	dspc := ceilDiv(sv, a.p.Target)
 	dppc := ceilDiv(pv, a.p.Target)
 	capacity := float64(max(st.Ready+st.Starting, 1))
-	if float64(dppc) >= a.s.PanicThreshold*capacity && dppc > dspc {
+	// The last seconds needing exactly what is ready or coming is a burst
+	// only when nobody saw it coming: a spike the predictive part ordered
+	// for arrives at the capacity ordered, and panicking then extrapolated
+	// it to twice its size (a timer's minute held at 12 instances for 6).
+	expected := a.release.foreseen(st.Now)
+	over := float64(dppc) > a.s.PanicThreshold*capacity ||
+		float64(dppc) == a.s.PanicThreshold*capacity && expected == 0
+	if over && dppc > dspc {
 		a.panicTime = st.Now
 	} else if !a.panicTime.IsZero() && st.Now.Sub(a.panicTime) > a.s.PanicHold {
 		a.panicTime, a.maxPanic = time.Time{}, 0
@@ -229,11 +236,14 @@ func (a *Shoal) reactive(st State) (float64, string, bool) {
 		return sv, reasonStable, false
 	}
 	d := math.Max(sv, pv)
-	if k := a.s.BurstExtrapolation; k > 0 && pv > sv {
+	if base := math.Max(sv, expected); a.s.BurstExtrapolation > 0 && pv > base {
 		// A burst that is still rising: the panic window is ahead of the
 		// stable one by about half a stable window; project that rise over
 		// the cold start so the instances ordered now are not already short.
-		d = pv + k*(pv-sv)
+		// Only the part nobody foresaw is projected: a timer's spike that
+		// comes a little above its prediction is not a flash crowd, and
+		// projecting it from the quiet minute before tripled it.
+		d = pv + a.s.BurstExtrapolation*(pv-base)
 	}
 	if n := ceilDiv(d, a.p.Target); n > a.maxPanic {
 		a.maxPanic = n

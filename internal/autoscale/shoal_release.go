@@ -34,8 +34,10 @@ type foreseenRelease struct {
 	// (4 cold starts) held a 15-minute timer's capacity for 8 of its 15
 	// minutes with a 120 s cold start (azure-functions +40.6 % above
 	// oracle, +20.6 % with the lead).
-	horizon   time.Duration
-	until     time.Time
+	horizon time.Duration
+	until   time.Time
+	// expected is the largest demand predicted for the rise until.
+	expected  float64
 	byPattern bool
 	surprises *timedLog
 }
@@ -55,9 +57,22 @@ func newForeseenRelease(s ShoalParams) *foreseenRelease {
 // daily/weekly forecast.
 func (r *foreseenRelease) predicted(now time.Time, predicted, observed float64, byPattern bool) {
 	if r.rise > 0 && predicted >= r.rise*observed {
+		if !now.Before(r.until) {
+			r.expected = 0
+		}
+		r.expected = math.Max(r.expected, predicted)
 		r.until = now.Add(r.grace)
 		r.byPattern = byPattern
 	}
+}
+
+// foreseen returns the largest demand predicted for the rise that is
+// passing, or 0 when none is.
+func (r *foreseenRelease) foreseen(now time.Time) float64 {
+	if r.rise > 0 && now.Before(r.until) {
+		return r.expected
+	}
+	return 0
 }
 
 // patternGrace reports whether the needs of the moment are a spike a

@@ -97,3 +97,38 @@ func TestShoalReleaseLooksOnlyALeadAhead(t *testing.T) {
 		t.Fatalf("at 10:07: %+v after scale-ins %q, want ≤ 4 (the 10:00 spike released)", d, ins)
 	}
 }
+
+// A spike the predictive part ordered capacity for is not a burst when it
+// arrives at that size: panicking on it projected its rise from the quiet
+// minute before and ordered over twice what it needed. A burst above the
+// prediction is projected from the prediction, not from the quiet minute.
+func TestShoalForeseenSpikeIsNoBurst(t *testing.T) {
+	for _, peak := range []float64{100, 110, 130} {
+		load := func(t time.Time) float64 {
+			if t.Minute()%15 == 0 {
+				return peak
+			}
+			return 20
+		}
+		a := newShoal(t, Params{Target: 10})
+		// Three days of the 100-in-flight timer, then the 10:00 one at peak.
+		now := feedFunc(a.Observe, t0, 3*86400+10*3600-120, timerLoad(time.Time{}))
+		most, desired := 0, 3
+		var why string
+		for i := 0; i < 120+60; i += 2 {
+			now = feedFunc(a.Observe, now, 2, load)
+			d := a.Decide(State{Now: now, Desired: desired, Ready: desired})
+			if d.Desired > most {
+				most, why = d.Desired, d.Reason
+			}
+			desired = d.Desired
+		}
+		// 100 needs the 10 ordered for it. Above the prediction, the rise
+		// is projected from the predicted 100: 130 + 2 × 30 needs 19 (from
+		// the quiet 20 it would be 130 + 2 × 110, 35).
+		want := map[float64]int{100: 10, 110: 13, 130: 19}[peak]
+		if most > want || most < int(peak/10) {
+			t.Errorf("timer spike at %v in flight: up to %d instances (%s), want %d–%d", peak, most, why, int(peak/10), want)
+		}
+	}
+}
