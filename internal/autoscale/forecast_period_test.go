@@ -128,3 +128,75 @@ func TestRecurringSpikesOutOfForecastError(t *testing.T) {
 		t.Fatalf("error quantile %.2f after 3 days of a 7-minute timer, want ≤ 0.5 (1.9 with the spikes in it)", q)
 	}
 }
+
+// ringOf learns minutes 0…last-1 of ratio(m) with ±3 % alternating noise.
+func ringOf(last int64, ratio func(m int64) float64) *periodState {
+	p := newPeriodState()
+	scratch := make([]float64, periodRing)
+	for m := range last {
+		noise := 1.03
+		if m%2 == 1 {
+			noise = 0.97
+		}
+		p.learn(m, ratio(m)*noise, scratch)
+	}
+	return &p
+}
+
+// Two timers meeting in a minute (7 and 50 minutes, coprime) are predicted
+// as the product of their levels; each alone at its own level, not
+// inflated by the samples in which it met the other.
+func TestPeriodicTimersMeet(t *testing.T) {
+	ratio := func(m int64) float64 {
+		r := 1.0
+		if m%7 == 0 {
+			r *= 2.2
+		}
+		if m%50 == 0 {
+			r *= 1.6
+		}
+		return r
+	}
+	// The ring ends just before minute 1050, where both fire (1050 = 7·150
+	// = 50·21); the 7-minute timer met the 50-minute one at 700 too.
+	p := ringOf(1050, ratio)
+	check := func(m int64, want float64) {
+		t.Helper()
+		level, upper, ok := p.rise(m)
+		if !ok || level < 0.93*want || level > 1.07*want || upper > 1.3*want {
+			t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f and upper within 30%%", m, level, upper, ok, want)
+		}
+	}
+	check(1050, 2.2*1.6)
+	check(1057, 2.2) // the 7-minute timer alone
+	p = ringOf(1100, ratio)
+	check(1100, 1.6) // the 50-minute timer alone
+	if _, _, ok := p.rise(1101); ok {
+		t.Error("minute 1101: a spike predicted where no timer fires")
+	}
+}
+
+// A half-hourly period that is really two timers (:00 ×3 and :30 ×1.7)
+// predicts each at its own level: the hourly members of the family agree,
+// the half-hourly one mixes the two.
+func TestPeriodicHalfHourIsTwoTimers(t *testing.T) {
+	ratio := func(m int64) float64 {
+		switch m % 60 {
+		case 0:
+			return 3
+		case 30:
+			return 1.7
+		}
+		return 1
+	}
+	p := ringOf(600, ratio)
+	for _, c := range []struct {
+		m    int64
+		want float64
+	}{{600, 3}, {630, 1.7}} {
+		level, upper, ok := p.rise(c.m)
+		if !ok || level < 0.93*c.want || level > 1.07*c.want || upper > 1.3*c.want {
+			t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f", c.m, level, upper, ok, c.want)
+		}
+	}
+}

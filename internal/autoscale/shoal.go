@@ -125,10 +125,12 @@ func (a *Shoal) Decide(st State) Decision {
 	if f := a.jitter.floor(a.stable.mean(), a.s.JitterZ); f > demand {
 		demand, reason = f, "shoal: jitter (busy seconds of the last minute)"
 	}
-	if f := a.scatter.value(); f > demand {
-		demand, reason = f, "shoal: scatter (upper quantile of the recent minutes)"
+	scatter := a.scatter.value()
+	if scatter > demand {
+		demand, reason = scatter, "shoal: scatter (upper quantile of the recent minutes)"
 	}
-	if hold, why := a.outageFloor(now); hold > demand {
+	hold, why := a.outageFloor(now)
+	if hold > demand {
 		demand, reason = hold, "shoal: outage guard ("+why+"), holding capacity for the return"
 	}
 	if note != "" && reason == reasonStable {
@@ -152,7 +154,10 @@ func (a *Shoal) Decide(st State) Decision {
 		if a.release.patternGrace(now) {
 			// The last seconds, not the stable window's minute (see
 			// patternGrace).
-			floor = min(rec, ceilDiv(a.panicWin.mean(), a.p.Target))
+			// The scatter floor and the outage guard do not remember the
+			// spike, and they stay: releasing below the scatter floor met
+			// the next minute's noise with a cold start.
+			floor = min(rec, ceilDiv(math.Max(a.panicWin.mean(), math.Max(scatter, hold)), a.p.Target))
 		}
 		desired, released = a.release.limit(now, desired, floor, a.p.Target, a.fc)
 	}

@@ -1,6 +1,8 @@
 package autoscale
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +132,48 @@ func TestShoalForeseenSpikeIsNoBurst(t *testing.T) {
 		if most > want || most < int(peak/10) {
 			t.Errorf("timer spike at %v in flight: up to %d instances (%s), want %d–%d", peak, most, why, int(peak/10), want)
 		}
+	}
+}
+
+// Releasing a foreseen spike's capacity stops at the scatter floor: the
+// minutes after it scatter as much as the ones before, and a release to the
+// last seconds' need met the next minute's rise a cold start late.
+func TestShoalReleaseKeepsScatterFloor(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	level := 40.0
+	minute := int64(-1)
+	load := func(t time.Time) float64 {
+		if m := t.Unix() / 60; m != minute {
+			// ±20 % from minute to minute: well above the 5 % a
+			// target's headroom absorbs.
+			minute, level = m, 40*math.Exp(0.2*rng.NormFloat64())
+			switch m % 7 {
+			case 0:
+				level *= 3
+			case 1:
+				level = 28 // a quiet minute after the spike
+			}
+		}
+		return level
+	}
+	a := newShoal(t, Params{Target: 10})
+	now := feedFunc(a.Observe, t0, nextFiring(t0.Add(4*time.Hour))-40, load)
+	if a.scatter.value() == 0 {
+		t.Fatal("no scatter floor after four hours of ±20 % minutes")
+	}
+	desired, released := 5, 0
+	for i := 0; i < 40+60+60; i += 2 {
+		now = feedFunc(a.Observe, now, 2, load)
+		d := a.Decide(State{Now: now, Desired: desired, Ready: desired})
+		if strings.Contains(d.Reason, "patterns need no more") {
+			released++
+			if floor := ceilDiv(a.scatter.value(), 10); d.Desired < floor {
+				t.Fatalf("released to %d below the scatter floor's %d", d.Desired, floor)
+			}
+		}
+		desired = d.Desired
+	}
+	if released == 0 {
+		t.Fatal("the spike's capacity was never released on the pattern's word")
 	}
 }
