@@ -200,3 +200,23 @@ func TestPeriodicHalfHourIsTwoTimers(t *testing.T) {
 		}
 	}
 }
+
+// The daily profile learns a recurring spike's minute without the spike:
+// the recurrence predicts it, and a 7-minute timer lands on other minutes
+// every day, so its spikes would raise the whole profile.
+func TestRecurringSpikesOutOfProfile(t *testing.T) {
+	f := NewForecaster(ForecastParams{}, 10, 45*time.Second)
+	obs := func(s Sample) { f.Observe(s.T, s.InFlight) }
+	feedFunc(obs, t0, 3*86400, intervalTimer(rand.New(rand.NewPCG(5, 6))))
+	mean := 0.0
+	for _, v := range f.st.Daily {
+		mean += v
+	}
+	mean /= float64(len(f.st.Daily))
+	// 40 ± 5 % between spikes; a profile that learned the ×2.5 spikes on
+	// one minute in seven averages about 48 (the first day's first hours,
+	// before the detector knows the timer, still carry them).
+	if mean > 43 {
+		t.Fatalf("daily profile averages %.1f after 3 days of a 40-in-flight service with a 7-minute timer, want ≤ 43", mean)
+	}
+}
