@@ -153,10 +153,9 @@ func (a *Shoal) Decide(st State) Decision {
 		floor := rec
 		if a.release.patternGrace(now) {
 			// The last seconds, not the stable window's minute (see
-			// patternGrace).
-			// The scatter floor and the outage guard do not remember the
-			// spike, and they stay: releasing below the scatter floor met
-			// the next minute's noise with a cold start.
+			// patternGrace); but the scatter floor and the outage guard,
+			// which do not remember the spike, stay: releasing below the
+			// scatter floor met the next minute's noise with a cold start.
 			floor = min(rec, ceilDiv(math.Max(a.panicWin.mean(), math.Max(scatter, hold)), a.p.Target))
 		}
 		desired, released = a.release.limit(now, desired, floor, a.p.Target, a.fc)
