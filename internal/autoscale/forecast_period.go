@@ -60,6 +60,9 @@ type periodState struct {
 	// Spike is the ratio threshold of a spike (0 until estimated).
 	Spike float64 `json:"spike"`
 	Count int     `json:"count"` // minutes since the last estimate
+	// drifts: the last rise that was due had a timer whose period does not
+	// divide a day (not saved: rise sets it).
+	drifts bool
 }
 
 func newPeriodState() periodState {
@@ -151,7 +154,7 @@ func (p *periodState) rise(m int64) (level, upper float64, ok bool) {
 		joined := false
 		for i := range fams[:n] {
 			if p.sameTimer(m, fams[i].rep.P, P) {
-				if b := &fams[i].best; f.n >= periodCleanSamples && f.rel() < 0.5*b.rel() {
+				if b := &fams[i].best; f.n >= periodCleanSamples && f.better(*b) {
 					*b = f
 				}
 				joined = true
@@ -167,25 +170,37 @@ func (p *periodState) rise(m int64) (level, upper float64, ok bool) {
 		return 0, 0, false
 	}
 	level, spread := 1.0, 0.0
+	p.drifts = false
 	for _, f := range fams[:n] {
 		level *= f.best.med
 		spread += f.best.rel() * f.best.rel()
+		p.drifts = p.drifts || minutesPerDay%f.rep.P != 0
 	}
 	return level, level * (1 + periodUpperZ*math.Sqrt(spread)), true
 }
 
 // sameTimer reports whether periods P and Q due at minute m are one
-// timer's multiples: they share a divisor g, and m−g spiked too (or is
-// unknown: multiplying what may be one timer twice costs more than missing
-// a rare meeting). 14 and 21 with a 7-minute timer are one; 14 and 90 with
-// 7- and 90-minute timers share 2, but m−2 is quiet.
+// timer's multiples: they share a divisor g, and the minutes g, 2g and 3g
+// before m mostly stood out too. "Stood out" is half the spike threshold
+// (in log terms), and an unknown minute counts: a timer that sometimes
+// falls under the threshold in noise (×1.5 in ±8 %) still recurs at 10, 15
+// and 25 minutes while 5 itself does not, and multiplying those as four
+// timers predicted 6× for a 1.5× minute. 14 and 21 with a 7-minute timer
+// are one; 14 and 90 with 7- and 90-minute timers share 2, but the minutes
+// 2, 4 and 6 before are ordinary.
 func (p *periodState) sameTimer(m, P, Q int64) bool {
 	g := gcd(P, Q)
 	if g < periodMin {
 		return false
 	}
-	z := p.at(m - g)
-	return z == 0 || z >= p.Spike
+	high := math.Sqrt(p.Spike)
+	n := 0
+	for j := int64(1); j <= 3; j++ {
+		if z := p.at(m - j*g); z == 0 || z >= high {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // periodFit summarises one recurring period's occurrences at a minute.
@@ -197,6 +212,20 @@ type periodFit struct {
 
 // rel is the spread relative to the level.
 func (f periodFit) rel() float64 { return f.spread / f.med }
+
+// better reports whether f, a multiple of b's period in the same family,
+// stands for the minute better than b: its occurrences agree twice as well
+// (b mixes two timers, as a half-hourly period does :00 and :30), or they
+// agree as well and sit clearly higher (a second timer whose period is a
+// multiple of the first fires on f's occurrences too: with 5- and
+// 15-minute timers, the 15-minute period sees both on every occurrence,
+// the 5-minute one in a third of them).
+func (f periodFit) better(b periodFit) bool {
+	if f.rel() < 0.5*b.rel() {
+		return true
+	}
+	return f.rel() <= 2*b.rel() && f.med > b.med*(1+periodUpperZ*b.rel())
+}
 
 // fit reports whether minute m is due a spike of period P (its last
 // periodCycles occurrences spiked, with quiet between them), and the median
@@ -268,18 +297,32 @@ func (f *Forecaster) PatternSpike(t time.Time) bool {
 // periodicMinute memoises rise: decisions come every few seconds, the
 // answer changes once a minute.
 func (f *Forecaster) periodicMinute(m int64) (mean, upper float64, ok bool) {
-	c := &f.periodMemo[floorMod(m, int64(len(f.periodMemo)))]
-	if !c.valid || c.m != m || c.learned != f.st.Periodic.Last {
-		mean, upper, ok = f.st.Periodic.rise(m)
-		*c = periodMemo{m: m, learned: f.st.Periodic.Last, mean: mean, upper: upper, ok: ok, valid: true}
-	}
+	c := f.periodMemoOf(m)
 	return c.mean, c.upper, c.ok
 }
 
+// periodicDrifts reports whether the spike due in minute m has a timer
+// whose period does not divide a day: one that lands on other minutes of
+// the day every day.
+func (f *Forecaster) periodicDrifts(m int64) bool {
+	c := f.periodMemoOf(m)
+	return c.ok && c.drifts
+}
+
+func (f *Forecaster) periodMemoOf(m int64) *periodMemo {
+	c := &f.periodMemo[floorMod(m, int64(len(f.periodMemo)))]
+	if !c.valid || c.m != m || c.learned != f.st.Periodic.Last {
+		mean, upper, ok := f.st.Periodic.rise(m)
+		*c = periodMemo{m: m, learned: f.st.Periodic.Last, mean: mean, upper: upper,
+			ok: ok, drifts: ok && f.st.Periodic.drifts, valid: true}
+	}
+	return c
+}
+
 type periodMemo struct {
-	m, learned  int64
-	mean, upper float64
-	ok, valid   bool
+	m, learned        int64
+	mean, upper       float64
+	ok, drifts, valid bool
 }
 
 // quietNear reports whether minute m or a neighbour is known and no spike:

@@ -201,9 +201,10 @@ func TestPeriodicHalfHourIsTwoTimers(t *testing.T) {
 	}
 }
 
-// The daily profile learns a recurring spike's minute without the spike:
+// The daily profile learns a drifting timer's minute without the spike:
 // the recurrence predicts it, and a 7-minute timer lands on other minutes
-// every day, so its spikes would raise the whole profile.
+// every day, so its spikes would raise the whole profile. A timer on the
+// clock stays in the profile.
 func TestRecurringSpikesOutOfProfile(t *testing.T) {
 	f := NewForecaster(ForecastParams{}, 10, 45*time.Second)
 	obs := func(s Sample) { f.Observe(s.T, s.InFlight) }
@@ -218,5 +219,42 @@ func TestRecurringSpikesOutOfProfile(t *testing.T) {
 	// before the detector knows the timer, still carry them).
 	if mean > 43 {
 		t.Fatalf("daily profile averages %.1f after 3 days of a 40-in-flight service with a 7-minute timer, want ≤ 43", mean)
+	}
+	// A timer on the clock (every 15 minutes) lands on the same minutes
+	// every day: the profile keeps it, at the timer's minutes only.
+	f = NewForecaster(ForecastParams{}, 10, 45*time.Second)
+	obs = func(s Sample) { f.Observe(s.T, s.InFlight) }
+	feedFunc(obs, t0, 3*86400, noisyTimer(rand.New(rand.NewPCG(7, 8)), 15, 2.5))
+	for i, v := range f.st.Daily {
+		m := i % 15 // slot i is minute i of the day
+		if m == 0 && v < 80 || m != 0 && v > 50 {
+			t.Fatalf("daily profile slot %d (minute %d of 15) holds %.1f; want the 15-minute timer's ×2.5 kept on its minutes only", i, m, v)
+		}
+	}
+}
+
+// Timers whose periods share a divisor (every 5 and every 15 minutes) are
+// one family, and the 15-minute member, which sees both timers on every
+// occurrence, stands for the minutes they meet.
+func TestPeriodicNestedTimersMeet(t *testing.T) {
+	ratio := func(m int64) float64 {
+		r := 1.0
+		if m%5 == 0 {
+			r *= 2
+		}
+		if m%15 == 0 {
+			r *= 1.5
+		}
+		return r
+	}
+	p := ringOf(600, ratio)
+	for _, c := range []struct {
+		m    int64
+		want float64
+	}{{600, 3}, {605, 2}, {610, 2}, {615, 3}} {
+		level, upper, ok := p.rise(c.m)
+		if !ok || level < 0.93*c.want || level > 1.07*c.want || upper > 1.3*c.want {
+			t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f", c.m, level, upper, ok, c.want)
+		}
 	}
 }
