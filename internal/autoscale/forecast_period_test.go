@@ -143,6 +143,16 @@ func ringOf(last int64, ratio func(m int64) float64) *periodState {
 	return &p
 }
 
+// wantRise checks that minute m is predicted to spike to want (±7 %),
+// with an upper bound within 30 % of it.
+func wantRise(t *testing.T, p *periodState, m int64, want float64) {
+	t.Helper()
+	level, upper, ok := p.rise(m)
+	if !ok || level < 0.93*want || level > 1.07*want || upper > 1.3*want {
+		t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f and upper within 30%%", m, level, upper, ok, want)
+	}
+}
+
 // Two timers meeting in a minute (7 and 50 minutes, coprime) are predicted
 // as the product of their levels; each alone at its own level, not
 // inflated by the samples in which it met the other.
@@ -160,17 +170,10 @@ func TestPeriodicTimersMeet(t *testing.T) {
 	// The ring ends just before minute 1050, where both fire (1050 = 7·150
 	// = 50·21); the 7-minute timer met the 50-minute one at 700 too.
 	p := ringOf(1050, ratio)
-	check := func(m int64, want float64) {
-		t.Helper()
-		level, upper, ok := p.rise(m)
-		if !ok || level < 0.93*want || level > 1.07*want || upper > 1.3*want {
-			t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f and upper within 30%%", m, level, upper, ok, want)
-		}
-	}
-	check(1050, 2.2*1.6)
-	check(1057, 2.2) // the 7-minute timer alone
+	wantRise(t, p, 1050, 2.2*1.6)
+	wantRise(t, p, 1057, 2.2) // the 7-minute timer alone
 	p = ringOf(1100, ratio)
-	check(1100, 1.6) // the 50-minute timer alone
+	wantRise(t, p, 1100, 1.6) // the 50-minute timer alone
 	if _, _, ok := p.rise(1101); ok {
 		t.Error("minute 1101: a spike predicted where no timer fires")
 	}
@@ -190,15 +193,8 @@ func TestPeriodicHalfHourIsTwoTimers(t *testing.T) {
 		return 1
 	}
 	p := ringOf(600, ratio)
-	for _, c := range []struct {
-		m    int64
-		want float64
-	}{{600, 3}, {630, 1.7}} {
-		level, upper, ok := p.rise(c.m)
-		if !ok || level < 0.93*c.want || level > 1.07*c.want || upper > 1.3*c.want {
-			t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f", c.m, level, upper, ok, c.want)
-		}
-	}
+	wantRise(t, p, 600, 3)
+	wantRise(t, p, 630, 1.7)
 }
 
 // The daily profile learns a drifting timer's minute without the spike:
@@ -248,13 +244,7 @@ func TestPeriodicNestedTimersMeet(t *testing.T) {
 		return r
 	}
 	p := ringOf(600, ratio)
-	for _, c := range []struct {
-		m    int64
-		want float64
-	}{{600, 3}, {605, 2}, {610, 2}, {615, 3}} {
-		level, upper, ok := p.rise(c.m)
-		if !ok || level < 0.93*c.want || level > 1.07*c.want || upper > 1.3*c.want {
-			t.Errorf("minute %d: level %.2f upper %.2f ok %v, want level %.2f", c.m, level, upper, ok, c.want)
-		}
+	for m, want := range map[int64]float64{600: 3, 605: 2, 610: 2, 615: 3} {
+		wantRise(t, p, m, want)
 	}
 }
