@@ -188,7 +188,7 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 		// fifth). A timer on the clock (every 5, 15, 60 minutes) lands on
 		// the same minutes every day, and the profiles keep it: they back
 		// the detector up where its noisy occurrences under-predict timers
-		// meeting (a 5-, 15- and 60-minute trace had 6× the violations at
+		// meeting (a 5-, 15- and 60-minute trace had 7–10× the violations at
 		// equal cost without them).
 		y = (y+c)/z - c
 	}
