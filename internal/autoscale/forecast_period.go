@@ -208,6 +208,7 @@ type periodFit struct {
 	P           int64
 	n           int
 	med, spread float64
+	low         float64 // the lowest occurrence
 }
 
 // rel is the spread relative to the level.
@@ -224,7 +225,10 @@ func (f periodFit) better(b periodFit) bool {
 	if f.rel() < 0.5*b.rel() {
 		return true
 	}
-	return f.rel() <= 2*b.rel() && f.med > b.med*(1+periodUpperZ*b.rel())
+	// Every occurrence above: a multiple that alternates between the two
+	// (45 with 10- and 15-minute timers) can have a median at the higher
+	// level and no spread (six of eleven the same), and is no cleaner.
+	return f.rel() <= 2*b.rel() && f.low > b.med*(1+periodUpperZ*b.rel())
 }
 
 // fit reports whether minute m is due a spike of period P (its last
@@ -255,7 +259,8 @@ func (p *periodState) fit(m, P int64) (periodFit, bool) {
 	for i, z := range zs {
 		dev[i] = math.Abs(z - med)
 	}
-	return periodFit{P: P, n: len(zs), med: med, spread: 1.4826 * median(dev[:len(zs)])}, true
+	// median sorted zs: the lowest is first.
+	return periodFit{P: P, n: len(zs), med: med, spread: 1.4826 * median(dev[:len(zs)]), low: zs[0]}, true
 }
 
 // median sorts xs in place and returns its median.

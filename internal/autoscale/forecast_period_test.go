@@ -229,9 +229,9 @@ func TestRecurringSpikesOutOfProfile(t *testing.T) {
 	}
 }
 
-// Timers whose periods share a divisor (every 5 and every 15 minutes) are
-// one family, and the 15-minute member, which sees both timers on every
-// occurrence, stands for the minutes they meet.
+// Timers whose periods share a divisor (every 5 and every 15 minutes; 10
+// and 15) are one family, and the member that sees both timers on every
+// occurrence stands for the minutes they meet.
 func TestPeriodicNestedTimersMeet(t *testing.T) {
 	ratio := func(m int64) float64 {
 		r := 1.0
@@ -245,6 +245,23 @@ func TestPeriodicNestedTimersMeet(t *testing.T) {
 	}
 	p := ringOf(600, ratio)
 	for m, want := range map[int64]float64{600: 3, 605: 2, 610: 2, 615: 3} {
+		wantRise(t, p, m, want)
+	}
+	// 10 and 15 minutes: they meet every 30, and the 45-minute multiple,
+	// which alternates between the meeting and the 15-minute timer alone,
+	// must not stand for the 15-minute timer's own minutes.
+	ratio = func(m int64) float64 {
+		r := 1.0
+		if m%10 == 0 {
+			r *= 2
+		}
+		if m%15 == 0 {
+			r *= 1.5
+		}
+		return r
+	}
+	p = ringOf(600, ratio)
+	for m, want := range map[int64]float64{600: 3, 610: 2, 615: 1.5, 620: 2, 630: 3} {
 		wantRise(t, p, m, want)
 	}
 }
