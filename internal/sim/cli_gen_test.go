@@ -49,6 +49,9 @@ func TestGenHelpListsTimers(t *testing.T) {
 	if !strings.Contains(l, "×2.2 for 1 min every 7 min, ×1.6 for 3 min every 50 min") {
 		t.Errorf("interval-timers shown as %q, want both timers", l)
 	}
+	if l := presetLine(t, help, "cron-timers"); !strings.Contains(l, "every 5 min") || !strings.Contains(l, "every 60 min") {
+		t.Errorf("cron-timers shown as %q, want its 5-, 15- and 60-minute timers", l)
+	}
 	if l := presetLine(t, help, "diurnal"); strings.Contains(l, "every") {
 		t.Errorf("diurnal shown as %q, want no timer", l)
 	}

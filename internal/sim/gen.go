@@ -108,8 +108,8 @@ func heldOut() map[string]GenSpec {
 // resemble one service: white per-minute scatter (a trace recorded at low
 // counts), two days with no weekly history, spikes far above the base,
 // outages under heavy noise, lasting level shifts, five-minute buckets,
-// timers on intervals that divide no hour, day or week, per-second buckets
-// of a few requests each.
+// timers on intervals that divide no hour, day or week, timers on the
+// clock that meet, per-second buckets of a few requests each.
 // They were added after the tuning and held-out sets, and the adaptive
 // scale-in window was designed on them (docs/autoscaling.md).
 func stress() map[string]GenSpec {
@@ -128,18 +128,24 @@ func stress() map[string]GenSpec {
 		"five-minute": {Days: 28, Bucket: 5 * time.Minute, Seed: 106, BaseRPS: 400,
 			DailyAmp: 0.7, WeekendDip: 0.4, TrendPerDay: 0.01, Noise: 0.07,
 			Flash: 5, FlashMin: 1.5, FlashX: 2.5},
-		// Timers set to intervals rather than clock times: every 7 minutes
-		// (divides neither an hour nor a day) and a 3-minute batch every
-		// 50 (not even a week), over a daily cycle.
 		// An access log binned per second: a few requests a second, so
 		// Poisson scatter of half the level from one second to the next
 		// once rescaled to a busy service (the NASA and ClarkNet HTTP logs
 		// look like this at --bucket 1s).
 		"access-log": {Days: 7, Bucket: time.Second, Seed: 108, BaseRPS: 3,
 			DailyAmp: 0.6, WeekendDip: 0.3, Noise: 0.05},
+		// Timers set to intervals rather than clock times: every 7 minutes
+		// (divides neither an hour nor a day) and a 3-minute batch every
+		// 50 (not even a week), over a daily cycle.
 		"interval-timers": {Days: 14, Bucket: time.Minute, Seed: 107, BaseRPS: 150,
 			DailyAmp: 0.5, WeekendDip: 0.2, Noise: 0.08,
 			Timers: []Timer{{Every: 7, Len: 1, X: 2.2}, {Every: 50, Len: 3, X: 1.6}}},
+		// Timers on the clock whose periods share divisors, the shape cron
+		// jobs give: every 5, 15 and 60 minutes, all three meeting on the
+		// hour. The smaller ones are close to the noise.
+		"cron-timers": {Days: 14, Bucket: time.Minute, Seed: 109, BaseRPS: 150,
+			DailyAmp: 0.5, WeekendDip: 0.2, Noise: 0.08,
+			Timers: []Timer{{Every: 5, Len: 1, X: 1.5}, {Every: 15, Len: 1, X: 1.8}, {Every: 60, Len: 1, X: 1.3}}},
 	}
 }
 
