@@ -91,7 +91,15 @@
     if (status === 200) renderList(body);
   }
 
+  // Rebuilding the list on every refresh detached each row a second after
+  // it was drawn, so a trace link clicked at the wrong moment was lost
+  // (and the browser test's click timed out waiting for a stable link):
+  // the list is redrawn only when the lines changed.
+  let logsKey = "";
   function renderLogs(recs) {
+    const key = JSON.stringify(recs);
+    if (key === logsKey) return;
+    logsKey = key;
     const rows = recs.slice().reverse().map((r) => h("li", { "data-testid": "log-row", class: "lvl-" + r.level },
       h("time", { datetime: r.time, text: clock(r.time) }),
       h("span", { class: "src", text: r.source }),
