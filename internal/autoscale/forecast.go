@@ -166,9 +166,8 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 	st := &f.st
 	c := f.unit
 	f.memo = [4]minuteMemo{}
-	_, _, recurring := f.periodicMinute(m)
-	drifting := f.periodicDrifts(m)
-	f.checkForecast(m, y, recurring)
+	due := f.periodicRise(m)
+	f.checkForecast(m, y, due.ok)
 	if st.HaveLevel && m-st.LastMinute > 60 {
 		// A long gap: the old level says nothing about now.
 		st.HaveLevel = false
@@ -179,7 +178,7 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 	}
 	z := st.Hourly.learn(m, y, c, &f.scratch)
 	st.Periodic.learn(m, z, f.periodScratch)
-	if drifting && z > 1 {
+	if due.drifts && z > 1 {
 		// The recurrence detector predicts this spike itself, and the
 		// profiles learn the minute as it would have been without it: a
 		// timer whose period does not divide a day lands on other minutes

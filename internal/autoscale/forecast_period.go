@@ -60,9 +60,6 @@ type periodState struct {
 	// Spike is the ratio threshold of a spike (0 until estimated).
 	Spike float64 `json:"spike"`
 	Count int     `json:"count"` // minutes since the last estimate
-	// drifts: the last rise that was due had a timer whose period does not
-	// divide a day (not saved: rise sets it).
-	drifts bool
 }
 
 func newPeriodState() periodState {
@@ -114,8 +111,16 @@ func spikeThreshold(zs []float64, scratch []float64) float64 {
 	return math.Max(1+hourMinRise, math.Exp(periodZ*sigma))
 }
 
-// rise is the recurrence's ratio for minute m, as a level and an upper
-// bound, and whether any spike is due.
+// periodRise is the recurrence's prediction for one minute: the ratio as a
+// level and an upper bound, whether a timer in it has a period that does
+// not divide a day (it lands on other minutes every day), and whether any
+// spike is due at all.
+type periodRise struct {
+	level, upper float64
+	drifts, ok   bool
+}
+
+// rise is the recurrence's prediction for minute m.
 //
 // Every period whose occurrences all spiked is a candidate, and a timer's
 // multiples recur with it. Candidates that are the same timer (see
@@ -123,19 +128,19 @@ func spikeThreshold(zs []float64, scratch []float64) float64 {
 // stands for one timer, summarised by the median of its occurrences and
 // their robust spread, so that the few times the timer met another one do
 // not inflate it; by its smallest period, which sees the most occurrences,
-// unless a multiple with periodCleanSamples of them agrees twice as well (a
-// half-hourly period that is really two timers, :00 and :30, is one family
-// whose hourly members are clean). Families firing in the same minute are
-// timers meeting: their levels multiply.
+// unless a multiple with periodCleanSamples of them stands for it better
+// (see periodFit.better: a half-hourly period that is really two timers,
+// :00 and :30, is one family whose hourly members are clean). Families
+// firing in the same minute are timers meeting: their levels multiply.
 //
 // Why: the mean + sd of the period that predicted most sized a :30 spike of
 // 1.7× from the half-hour period's mix of 3× and 1.7× minutes (3×), and
 // every 7-minute spike of a 7- and 50-minute trace from the one sample in
 // sixteen that met the other timer, while the minute the two met was
 // predicted as the larger alone.
-func (p *periodState) rise(m int64) (level, upper float64, ok bool) {
+func (p *periodState) rise(m int64) periodRise {
 	if p.Spike == 0 {
-		return 0, 0, false
+		return periodRise{}
 	}
 	// Families in order of their smallest period (which has the most
 	// occurrences in the ring); rep is that period, best the member whose
@@ -167,16 +172,17 @@ func (p *periodState) rise(m int64) (level, upper float64, ok bool) {
 		}
 	}
 	if n == 0 {
-		return 0, 0, false
+		return periodRise{}
 	}
-	level, spread := 1.0, 0.0
-	p.drifts = false
+	r := periodRise{level: 1, ok: true}
+	spread := 0.0
 	for _, f := range fams[:n] {
-		level *= f.best.med
+		r.level *= f.best.med
 		spread += f.best.rel() * f.best.rel()
-		p.drifts = p.drifts || minutesPerDay%f.rep.P != 0
+		r.drifts = r.drifts || minutesPerDay%f.rep.P != 0
 	}
-	return level, level * (1 + periodUpperZ*math.Sqrt(spread)), true
+	r.upper = r.level * (1 + periodUpperZ*math.Sqrt(spread))
+	return r
 }
 
 // sameTimer reports whether periods P and Q due at minute m are one
@@ -302,32 +308,22 @@ func (f *Forecaster) PatternSpike(t time.Time) bool {
 // periodicMinute memoises rise: decisions come every few seconds, the
 // answer changes once a minute.
 func (f *Forecaster) periodicMinute(m int64) (mean, upper float64, ok bool) {
-	c := f.periodMemoOf(m)
-	return c.mean, c.upper, c.ok
+	r := f.periodicRise(m)
+	return r.level, r.upper, r.ok
 }
 
-// periodicDrifts reports whether the spike due in minute m has a timer
-// whose period does not divide a day: one that lands on other minutes of
-// the day every day.
-func (f *Forecaster) periodicDrifts(m int64) bool {
-	c := f.periodMemoOf(m)
-	return c.ok && c.drifts
-}
-
-func (f *Forecaster) periodMemoOf(m int64) *periodMemo {
+func (f *Forecaster) periodicRise(m int64) periodRise {
 	c := &f.periodMemo[floorMod(m, int64(len(f.periodMemo)))]
 	if !c.valid || c.m != m || c.learned != f.st.Periodic.Last {
-		mean, upper, ok := f.st.Periodic.rise(m)
-		*c = periodMemo{m: m, learned: f.st.Periodic.Last, mean: mean, upper: upper,
-			ok: ok, drifts: ok && f.st.Periodic.drifts, valid: true}
+		*c = periodMemo{m: m, learned: f.st.Periodic.Last, periodRise: f.st.Periodic.rise(m), valid: true}
 	}
-	return c
+	return c.periodRise
 }
 
 type periodMemo struct {
-	m, learned        int64
-	mean, upper       float64
-	ok, drifts, valid bool
+	m, learned int64
+	periodRise
+	valid bool
 }
 
 // quietNear reports whether minute m or a neighbour is known and no spike:
