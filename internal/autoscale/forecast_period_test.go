@@ -143,6 +143,26 @@ func ringOf(last int64, ratio func(m int64) float64) *periodState {
 	return &p
 }
 
+// ringTimer multiplies a minute's ratio by x every `every` minutes.
+type ringTimer struct {
+	every int64
+	x     float64
+}
+
+// timerRatios is the ratio of minute m under the timers (meeting timers
+// multiply).
+func timerRatios(timers ...ringTimer) func(m int64) float64 {
+	return func(m int64) float64 {
+		r := 1.0
+		for _, t := range timers {
+			if m%t.every == 0 {
+				r *= t.x
+			}
+		}
+		return r
+	}
+}
+
 // wantRise checks that minute m is predicted to spike to want (±7 %),
 // with an upper bound within 30 % of it.
 func wantRise(t *testing.T, p *periodState, m int64, want float64) {
@@ -157,16 +177,7 @@ func wantRise(t *testing.T, p *periodState, m int64, want float64) {
 // as the product of their levels; each alone at its own level, not
 // inflated by the samples in which it met the other.
 func TestPeriodicTimersMeet(t *testing.T) {
-	ratio := func(m int64) float64 {
-		r := 1.0
-		if m%7 == 0 {
-			r *= 2.2
-		}
-		if m%50 == 0 {
-			r *= 1.6
-		}
-		return r
-	}
+	ratio := timerRatios(ringTimer{7, 2.2}, ringTimer{50, 1.6})
 	// The ring ends just before minute 1050, where both fire (1050 = 7·150
 	// = 50·21); the 7-minute timer met the 50-minute one at 700 too.
 	p := ringOf(1050, ratio)
@@ -233,34 +244,14 @@ func TestRecurringSpikesOutOfProfile(t *testing.T) {
 // and 15) are one family, and the member that sees both timers on every
 // occurrence stands for the minutes they meet.
 func TestPeriodicNestedTimersMeet(t *testing.T) {
-	ratio := func(m int64) float64 {
-		r := 1.0
-		if m%5 == 0 {
-			r *= 2
-		}
-		if m%15 == 0 {
-			r *= 1.5
-		}
-		return r
-	}
-	p := ringOf(600, ratio)
+	p := ringOf(600, timerRatios(ringTimer{5, 2}, ringTimer{15, 1.5}))
 	for m, want := range map[int64]float64{600: 3, 605: 2, 610: 2, 615: 3} {
 		wantRise(t, p, m, want)
 	}
 	// 10 and 15 minutes: they meet every 30, and the 45-minute multiple,
 	// which alternates between the meeting and the 15-minute timer alone,
 	// must not stand for the 15-minute timer's own minutes.
-	ratio = func(m int64) float64 {
-		r := 1.0
-		if m%10 == 0 {
-			r *= 2
-		}
-		if m%15 == 0 {
-			r *= 1.5
-		}
-		return r
-	}
-	p = ringOf(600, ratio)
+	p = ringOf(600, timerRatios(ringTimer{10, 2}, ringTimer{15, 1.5}))
 	for m, want := range map[int64]float64{600: 3, 610: 2, 615: 1.5, 620: 2, 630: 3} {
 		wantRise(t, p, m, want)
 	}
