@@ -133,12 +133,12 @@ type Activator struct {
 	queued   atomic.Int64
 	// wanting is set when Wake has been called and capacity has not been
 	// seen since; it makes Wake once per transition.
-	wanting  atomic.Bool
-	lastWake atomic.Int64 // unix nanos of the last Wake
+	wanting atomic.Bool
 	// wakeMu makes needCapacity's decide-and-record one step: with two
 	// atomics, a second held request could read the old lastWake between
 	// the first one's wanting and lastWake stores and wake again.
-	wakeMu sync.Mutex
+	wakeMu   sync.Mutex
+	lastWake int64 // unix nanos of the last Wake; guarded by wakeMu
 
 	mu      sync.Mutex
 	q       queue
@@ -272,9 +272,9 @@ func (a *Activator) Notify() {
 func (a *Activator) needCapacity() {
 	a.wakeMu.Lock()
 	now := time.Now().UnixNano()
-	fire := !a.wanting.Load() || now-a.lastWake.Load() >= int64(a.waitTimeout)
+	fire := !a.wanting.Load() || now-a.lastWake >= int64(a.waitTimeout)
 	if fire {
-		a.lastWake.Store(now)
+		a.lastWake = now
 		a.wanting.Store(true)
 	}
 	a.wakeMu.Unlock()
