@@ -15,9 +15,9 @@ import (
 // three to four minutes of capacity for one minute of load, most of shoal's
 // distance from oracle there. When the forecast saw the spike coming, it
 // also says whether another comes before it could be ordered again.
-// Capacity bought for a
-// surprise (a flash crowd, noise) keeps the full window: releasing that on
-// the forecast's word cost the flash-crowd traces their violation bar.
+// Capacity bought for a surprise (a flash crowd, noise) keeps the full
+// window: releasing that on the forecast's word cost the flash-crowd traces
+// their violation bar.
 type foreseenRelease struct {
 	// rise: a predicted demand at least this many times the observed one
 	// marks the following minutes as foreseen (0: off).
@@ -93,9 +93,9 @@ func (r *foreseenRelease) record(now time.Time, rec int) {
 // limit caps the stabilised count (desired ≥ rec, the need now) at what the
 // predictions need within the horizon, but never below the largest
 // unforeseen need in the window, and reports whether it lowered it. For a
-// rise the forecast foresaw, that is the forecast's upper bound, which must be usable and
-// have two days behind it: on the second day the profile is one day's
-// noise, and releasing on it cost the two-day trace. For a spike a pattern
+// rise the forecast foresaw, that is the forecast's upper bound, which must
+// be usable and have two days behind it: on the second day the profile is
+// one day's noise, and releasing on it cost the two-day trace. For a spike a pattern
 // foresaw, it is the patterns' rises due in the horizon (the forecast's too
 // when it is trusted): a pattern is only a pattern after it has repeated.
 func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64, fc *Forecaster) (int, bool) {
