@@ -41,21 +41,40 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request) {
 		h.opts.Log.Debug("dashboard: stream ended", "err", err)
 		return
 	}
-	ticker := time.NewTicker(h.opts.Interval)
-	defer ticker.Stop()
+	timer := time.NewTimer(untilNextFrame(time.Now(), h.opts.Interval))
+	defer timer.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-h.closed:
 			return
-		case <-ticker.C:
+		case <-timer.C:
 			if err := s.sendTick(); err != nil {
 				h.opts.Log.Debug("dashboard: stream ended", "err", err)
 				return
 			}
+			timer.Reset(untilNextFrame(time.Now(), h.opts.Interval))
 		}
 	}
+}
+
+// untilNextFrame is how long to wait for the next update: frames go out just
+// after each whole Interval of the wall clock. The timeline holds complete
+// seconds only, so a frame sent at, say, 0.99 s past a second would show a
+// second that ended almost a second ago; one sent just after the boundary
+// shows the second that just ended. It also puts every viewer's frames, and
+// the admin API's reads between them, on the same second.
+func untilNextFrame(now time.Time, interval time.Duration) time.Duration {
+	// A little past the boundary, so the second has closed in every source
+	// that rounds its clock.
+	offset := min(interval/20, 50*time.Millisecond)
+	next := now.Truncate(interval).Add(interval + offset)
+	d := next.Sub(now)
+	if d > interval {
+		d -= interval // still before this boundary's offset
+	}
+	return d
 }
 
 // streamer is the state of one viewer's stream: what it has already sent.

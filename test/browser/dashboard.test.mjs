@@ -102,9 +102,9 @@ const sameSecond = (a, b) => Math.floor(Date.parse(a) / 1000) === Math.floor(Dat
 
 // matchAPI reads the page between two reads of its snapshot time and the
 // API in the middle, until both agree on a steady page. Against the fake
-// source only reads of the same second are compared: on a loaded machine
-// the stream's frame can lag the API's clock by a second for many tries in
-// a row, and a page a second old is not a disagreement.
+// source only reads of the same second are compared: a page a second old is
+// not a disagreement. The stream's frames go out just after each whole
+// second, so most of every second is such a moment.
 async function matchAPI(page, what) {
   let diffs = [];
   let view;
