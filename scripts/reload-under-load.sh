@@ -85,6 +85,11 @@ fail() {
   say "FAIL: $*"
   echo "--- reload steps" >&2; sort -t' ' -k2,2n -s "$TMP/steps.log" >&2
   echo "--- shoal log (last 40 lines)" >&2; tail -n 40 "$TMP/shoal.log" >&2 || true
+  # The load runner keeps no response bodies; the gateway's own counters say
+  # why a request failed (no healthy endpoint, breaker open, limit, ...).
+  echo "--- shoal error counters and non-2xx answers" >&2
+  curl -s --max-time 2 "http://${ADMIN_ADDR:-127.0.0.1:1}/metrics" 2>/dev/null |
+    grep -E '^shoal_(gateway_errors|upstream_errors)_total|^shoal_http_requests_total.*code_class="[^2]' >&2 || true
   exit 1
 }
 

@@ -162,7 +162,14 @@ func (a *Shoal) Decide(st State) Decision {
 	}
 	if a.backlog > 0 {
 		// The queue is work for now, not demand to remember (see backlog).
-		desired = max(desired, ceilDiv(reactiveDemand+a.backlog, a.p.Target))
+		// After a foreseen spike the stable window still holds the spike;
+		// the release has just let that go, and a queue of a fraction of a
+		// request must not buy it back: the work of now is the last seconds'.
+		base := reactiveDemand
+		if released {
+			base = math.Min(base, a.panicWin.mean())
+		}
+		desired = max(desired, ceilDiv(base+a.backlog, a.p.Target))
 	}
 	if panic && desired < a.maxPanic {
 		desired, released = a.maxPanic, false

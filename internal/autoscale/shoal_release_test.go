@@ -177,3 +177,40 @@ func TestShoalReleaseKeepsScatterFloor(t *testing.T) {
 		t.Fatal("the spike's capacity was never released on the pattern's word")
 	}
 }
+
+// A queue of a request or so after a foreseen spike (the first seconds at
+// the lower count) does not buy the spike's capacity back: the work of now
+// is the last seconds' demand plus the queue, not the stable window, which
+// still holds the spike. It did: the release let go of the spike's
+// instances and the next decision ordered them again for the queue.
+func TestShoalReleaseSurvivesSmallQueue(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	load := intervalTimer(rand.New(rand.NewPCG(1, 2)))
+	firing := t0.Add(time.Duration(nextFiring(t0.Add(3*time.Hour))) * time.Second)
+	observe := func(s Sample) {
+		// Completions keep pace, so the work per request is learned and
+		// what in flight it does not explain is a queue.
+		s.Completions = s.Arrivals
+		if end := firing.Add(time.Minute); !s.T.Before(end) && s.T.Before(end.Add(20*time.Second)) {
+			s.InFlight++
+		}
+		a.Observe(s)
+	}
+	now := feedFunc(observe, t0, int(firing.Sub(t0)/time.Second)-30, load)
+	desired := 5
+	var ins []string
+	for now.Before(firing.Add(time.Minute + 20*time.Second)) {
+		now = feedFunc(observe, now, 2, load)
+		d := a.Decide(State{Now: now, Desired: desired, Ready: desired})
+		if d.Desired < desired {
+			ins = append(ins, d.Reason)
+		}
+		desired = d.Desired
+	}
+	if a.backlog <= 0 {
+		t.Fatal("no backlog seen after the spike; the test does not exercise the queue")
+	}
+	if desired > 5 || !strings.Contains(strings.Join(ins, "\n"), "patterns need no more") {
+		t.Fatalf("20 s after the spike with a queue of one: %d instances after scale-ins %q, want ≤ 5 released by the pattern", desired, ins)
+	}
+}
