@@ -109,19 +109,22 @@ func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64,
 		return desired, false
 	}
 	need := 0.0
-	for d := time.Duration(0); d <= r.horizon; d += 30 * time.Second {
-		if trusted {
-			_, up, ok := fc.Forecast(now.Add(d))
-			if !ok {
-				return desired, false
-			}
-			need = math.Max(need, up)
+	if r.byPattern {
+		// A pattern's rise covers the minutes from the time it is read to
+		// a lead after, so it is read once, now. Read at every step of
+		// the horizon it looked two leads ahead, and held a 7-minute
+		// timer's capacity for 4.5 of its 7 minutes with a 120 s cold
+		// start (interval-timers +30.4 % above oracle; +9.8 % read once).
+		_, hu, _ := fc.HourlyRise(now)
+		_, pu, _ := fc.PeriodicRise(now)
+		need = math.Max(hu, pu)
+	}
+	for d := time.Duration(0); trusted && d <= r.horizon; d += 30 * time.Second {
+		_, up, ok := fc.Forecast(now.Add(d))
+		if !ok {
+			return desired, false
 		}
-		if r.byPattern {
-			_, hu, _ := fc.HourlyRise(now.Add(d))
-			_, pu, _ := fc.PeriodicRise(now.Add(d))
-			need = math.Max(need, math.Max(hu, pu))
-		}
+		need = math.Max(need, up)
 	}
 	capped := max(rec, min(desired, ceilDiv(need, target)), r.surprises.maxSince(now, r.window, rec))
 	return capped, capped < desired

@@ -214,3 +214,23 @@ func TestShoalReleaseSurvivesSmallQueue(t *testing.T) {
 		t.Fatalf("20 s after the spike with a queue of one: %d instances after scale-ins %q, want ≤ 5 released by the pattern", desired, ins)
 	}
 }
+
+// A pattern's rise already looks a lead ahead, so the release holds a
+// timer's capacity only while the next spike is due within one lead: with
+// a 120 s cold start (136 s lead), 220 s before the next firing of a
+// 7-minute timer the last spike's capacity is given back. Read at every
+// step of the horizon, the rise looked two leads (272 s) ahead and held it.
+func TestShoalPatternReleaseLooksOneLeadAhead(t *testing.T) {
+	a := newShoal(t, Params{Target: 10, ColdStart: 120 * time.Second})
+	load := intervalTimer(rand.New(rand.NewPCG(1, 2)))
+	now := feedFunc(a.Observe, t0, nextFiring(t0.Add(3*time.Hour))-150, load)
+	// From 150 s before the firing to 200 s after it: the spike's minute,
+	// then 140 s at the base level; the next firing is 220 s away.
+	d, ins := runThrough(a, now, 150+200, load, 5)
+	if !strings.Contains(strings.Join(ins, "\n"), "patterns need no more") {
+		t.Fatalf("no release on the pattern's word after the spike; scale-ins %q", ins)
+	}
+	if d.Desired > 6 {
+		t.Fatalf("220 s before the next firing (lead 136 s): %+v, want the spike's capacity (≥ 10) given back to ≤ 6", d)
+	}
+}
