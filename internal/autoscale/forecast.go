@@ -256,6 +256,13 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 	a, okA := f.forecastMinute(m0)
 	b, okB := f.forecastMinute(m0 + 1)
 	switch {
+	case okA && okB && f.peakMinute(m0+1, a, b):
+		// A minute above both neighbours is a timer's spike, not a ramp:
+		// interpolating towards it ordered part of the spike up to half a
+		// minute early (with a 120 s cold start, azure-functions +18.1 %
+		// above oracle against +11.4 % without). The minute-mean rule below
+		// still meets it in full from its first second.
+		point = a
 	case okA && okB:
 		point = a + w*(b-a)
 	case okA:
@@ -273,6 +280,23 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 	q := f.errQ.quantile(f.fp.Quantile)
 	upper = math.Max(0, point+q*math.Max(point, f.unit))
 	return point, upper, true
+}
+
+// peakRatio: a minute at least this much above both neighbours is a peak
+// (see peakMinute). Above the minute-to-minute scatter the profiles keep
+// after averaging days, so noise does not turn interpolation on and off.
+const peakRatio = 1.1
+
+// peakMinute reports whether minute m (mean b, the minute before it a)
+// stands above both its neighbours by peakRatio, in a profile with two days
+// behind it: on the second day it is one day's noise, full of such minutes,
+// and reading each as a spike bought capacity for that noise.
+func (f *Forecaster) peakMinute(m int64, a, b float64) bool {
+	if b <= peakRatio*a || f.History() < 2*24*time.Hour {
+		return false
+	}
+	c, ok := f.forecastMinute(m + 1)
+	return ok && b > peakRatio*c
 }
 
 // Seasonal returns the blended profile value (the usual demand, without

@@ -311,3 +311,39 @@ func TestShoalRiseSizedOnObservedLevel(t *testing.T) {
 		t.Fatalf("mean desired %.2f against reactive %.2f: more than 6%% above for one day's noise", float64(sa)/3600, float64(sr)/3600)
 	}
 }
+
+// A one-minute spike in the profile (a timer) is not interpolated towards:
+// the forecast stays at the level before it until its minute begins, and
+// then reads it in full. A step that stays (a ramp's shape) is still
+// interpolated.
+func TestForecastDoesNotInterpolateTowardsPeakMinute(t *testing.T) {
+	load := func(t time.Time) float64 {
+		switch h, m := t.Hour(), t.Minute(); {
+		case h == 10 && m == 0:
+			return 120 // a timer's minute
+		case h >= 14 && h < 16:
+			return 80 // a step up that stays for two hours
+		}
+		return 40
+	}
+	f := NewForecaster(ForecastParams{}, 10, 45*time.Second)
+	obs := func(s Sample) { f.Observe(s.T, s.InFlight) }
+	day := t0.Add(3 * 86400 * time.Second)
+	feedFunc(obs, t0, 3*86400+9*3600, load)
+	at := func(h, m, s int) float64 {
+		p, _, ok := f.Forecast(day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second))
+		if !ok {
+			t.Fatalf("no forecast for %02d:%02d:%02d", h, m, s)
+		}
+		return p
+	}
+	if p := at(9, 59, 40); p > 44 {
+		t.Errorf("20 s before the 10:00 spike minute: %.1f, want the level before it (40 ± 10%%)", p)
+	}
+	if p := at(10, 0, 5); p < 108 {
+		t.Errorf("5 s into the 10:00 spike minute: %.1f, want the spike (120 ± 10%%)", p)
+	}
+	if p := at(13, 59, 40); p <= 44 || p >= 76 {
+		t.Errorf("20 s before a step that stays: %.1f, want interpolated between 40 and 80", p)
+	}
+}
