@@ -288,11 +288,10 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 const peakRatio = 1.1
 
 // peakMinute reports whether minute m (mean b, the minute before it a)
-// stands above both its neighbours by peakRatio, in a profile with two days
-// behind it: on the second day it is one day's noise, full of such minutes,
-// and reading each as a spike bought capacity for that noise.
+// stands above both its neighbours by peakRatio, in a settled profile: one
+// day's noise is full of such minutes.
 func (f *Forecaster) peakMinute(m int64, a, b float64) bool {
-	if b <= peakRatio*a || f.History() < 2*24*time.Hour {
+	if b <= peakRatio*a || !f.profileSettled() {
 		return false
 	}
 	c, ok := f.forecastMinute(m + 1)

@@ -93,6 +93,12 @@ func (f *Forecaster) SharpRisesMiss() bool {
 // History is how much the forecaster has learned (minutes observed).
 func (f *Forecaster) History() time.Duration { return time.Duration(f.st.Minutes) * time.Minute }
 
+// profileSettled reports whether the profiles have two days behind them.
+// On the second day a profile is one day's noise: releasing capacity on
+// its word cost the two-day trace, and reading its scattered minutes as
+// spikes (see peakMinute) bought capacity for that noise.
+func (f *Forecaster) profileSettled() bool { return f.History() >= 2*24*time.Hour }
+
 func (f *Forecaster) historyLongEnough() bool {
 	return f.History() >= f.fp.MinHistory
 }

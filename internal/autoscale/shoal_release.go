@@ -94,17 +94,17 @@ func (r *foreseenRelease) record(now time.Time, rec int) {
 // predictions need within the horizon, but never below the largest
 // unforeseen need in the window, and reports whether it lowered it. For a
 // rise the forecast foresaw, that is the forecast's upper bound, which must
-// be usable and have two days behind it: on the second day the profile is
-// one day's noise, and releasing on it cost the two-day trace. For a spike a pattern
-// foresaw, it is the patterns' rises due in the horizon (the forecast's too
-// when it is trusted): a pattern is only a pattern after it has repeated.
+// be usable and settled (see Forecaster.profileSettled). For a spike a
+// pattern foresaw, it is the patterns' rises due in the horizon (the
+// forecast's too when it is trusted): a pattern is only a pattern after it
+// has repeated.
 func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64, fc *Forecaster) (int, bool) {
 	if r.rise <= 0 || desired <= rec {
 		return desired, false
 	}
 	// A forecast whose sharp rises do not come has an upper bound as wide
 	// as the spikes it mispredicts: it holds everything.
-	trusted := fc.Status() == Usable && fc.History() >= 2*24*time.Hour && !fc.SharpRisesMiss()
+	trusted := fc.Status() == Usable && fc.profileSettled() && !fc.SharpRisesMiss()
 	if !trusted && !r.byPattern {
 		return desired, false
 	}
