@@ -71,6 +71,13 @@ func TestGRPCInteropThroughGateway(t *testing.T) {
 	var mu sync.Mutex
 	failures := map[string]int{}
 	var firstErr []string
+	raced := 0
+	runCase := func(c string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return exec.CommandContext(ctx, client, "-server_host", "127.0.0.1", "-server_port", port,
+			"-test_case", c, "-soak_iterations", "5").CombinedOutput()
+	}
 	var wg sync.WaitGroup
 	// Two runners: the machine has two cores, and parallel clients also
 	// exercise the gateway's connection handling.
@@ -79,10 +86,22 @@ func TestGRPCInteropThroughGateway(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				out, err := exec.CommandContext(ctx, client, "-server_host", "127.0.0.1", "-server_port", port,
-					"-test_case", j.c, "-soak_iterations", "5").CombinedOutput()
-				cancel()
+				out, err := runCase(j.c)
+				// cancel_after_begin cancels and then half-closes; if the
+				// whole answer comes back before the client's own goroutine
+				// notices the cancel, grpc-go hands out the answer it already
+				// holds (internal/transport readClient and waitOnHeader pick
+				// at random between ctx.Done and received data), so the call
+				// ends OK. Only a client that sent END_STREAM can see an
+				// answer at all, so this is the client's race, not a lost
+				// cancel; a case that loses it three times in a row fails.
+				for try := 0; err != nil && j.c == "cancel_after_begin" && try < 2 &&
+					strings.Contains(string(out), "got error code 0, want 1"); try++ {
+					mu.Lock()
+					raced++
+					mu.Unlock()
+					out, err = runCase(j.c)
+				}
 				if err != nil {
 					mu.Lock()
 					failures[j.c]++
@@ -110,8 +129,8 @@ func TestGRPCInteropThroughGateway(t *testing.T) {
 	for _, n := range failures {
 		total += n
 	}
-	t.Logf("grpc-interop through the gateway: %d cases × %d runs, %d failed, %s",
-		len(cases), reps, total, time.Since(start).Round(time.Millisecond))
+	t.Logf("grpc-interop through the gateway: %d cases × %d runs, %d failed, %d cancel_after_begin reruns after the client's own race, %s",
+		len(cases), reps, total, raced, time.Since(start).Round(time.Millisecond))
 	if total > 0 {
 		t.Errorf("failures by case: %v\n%s", failures, strings.Join(firstErr, "\n"))
 	}
