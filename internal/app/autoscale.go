@@ -33,7 +33,7 @@ func (s runtimeScaler) Status(service string) (autoscaler.Observed, bool) {
 	}
 	return autoscaler.Observed{
 		Desired: st.Desired, Ready: st.Ready, Starting: st.Starting + st.Failed,
-		Draining: st.Draining, ColdStart: st.ColdStartAvg,
+		Draining: st.Draining, ColdStart: st.ColdStartAvg, ColdStartSpread: st.ColdStartDev,
 	}, true
 }
 

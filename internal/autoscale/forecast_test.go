@@ -103,14 +103,14 @@ func TestForecasterLearnsDailySine(t *testing.T) {
 // still at night level; a reactive-only shoal does not.
 func TestShoalScalesOutBeforeForecastRise(t *testing.T) {
 	a, r, both := shoalAndReactive(t, Params{Target: 10})
-	now := feedFunc(both, t0, 3*86400+9*3600-45, morningStep) // 08:59:15, lead 45 s
+	now := feedFunc(both, t0, 3*86400+9*3600-32, morningStep) // 08:59:28, lead 32 s
 	st := State{Now: now, Desired: 1, Ready: 1}
 	if d := r.Decide(st); d.Desired != 1 {
-		t.Fatalf("reactive at 08:59:15: desired = %d, want 1", d.Desired)
+		t.Fatalf("reactive at 08:59:28: desired = %d, want 1", d.Desired)
 	}
 	d := a.Decide(st)
 	if d.Desired < 10 {
-		t.Fatalf("shoal at 08:59:15: desired = %d (%s), want ≥ 10 ahead of the 09:00 rise", d.Desired, d.Reason)
+		t.Fatalf("shoal at 08:59:28: desired = %d (%s), want ≥ 10 ahead of the 09:00 rise", d.Desired, d.Reason)
 	}
 	if !strings.Contains(d.Reason, "forecast") || d.Forecast < 100 {
 		t.Fatalf("decision %+v, want a predictive scale-out with forecast ≥ 100", d)

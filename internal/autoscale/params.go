@@ -236,7 +236,8 @@ func (p Params) TimeScaled(f float64) Params {
 	p.Shoal.PanicHold = interval(s.PanicHold)
 	p.Shoal.CollapseHold = window(s.CollapseHold)
 	// Shoal's defaults with no cold start are their time-only parts: the
-	// scale-in window's minimum and the lead's margin.
+	// scale-in window's minimum and the lead's margin (one decision
+	// interval, scaled above).
 	floor := d.ColdStart + d.ActuationDelay
 	bare := p.Shoal.withDefaults(Params{})
 	if p.Shoal.ScaleDownStabilization <= 0 {
@@ -245,7 +246,7 @@ func (p Params) TimeScaled(f float64) Params {
 		p.Shoal.ScaleDownStabilization = window(s.ScaleDownStabilization)
 	}
 	if p.Shoal.Lead <= 0 {
-		p.Shoal.Lead = floor + interval(bare.Lead)
+		p.Shoal.Lead = floor + p.Shoal.Interval
 	} else {
 		p.Shoal.Lead = interval(p.Shoal.Lead) // the policy raises it to the real floor
 	}

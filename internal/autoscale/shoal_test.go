@@ -167,10 +167,10 @@ func TestShoalLeadAndStabilisationFromColdStart(t *testing.T) {
 	for _, c := range []struct {
 		cold, act, lead, stab time.Duration
 	}{
-		{30 * time.Second, 0, 45 * time.Second, 120 * time.Second},
-		{30 * time.Second, time.Second, 46 * time.Second, 124 * time.Second},
-		{2 * time.Minute, 0, 135 * time.Second, 8 * time.Minute},
-		{5 * time.Second, 0, 20 * time.Second, time.Minute},
+		{30 * time.Second, 0, 32 * time.Second, 120 * time.Second},
+		{30 * time.Second, time.Second, 33 * time.Second, 124 * time.Second},
+		{2 * time.Minute, 0, 122 * time.Second, 8 * time.Minute},
+		{5 * time.Second, 0, 7 * time.Second, time.Minute},
 	} {
 		a := newShoal(t, Params{ColdStart: c.cold, ActuationDelay: c.act})
 		if a.Lead() != c.lead || a.ScaleDownStabilization() != c.stab {

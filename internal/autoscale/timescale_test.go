@@ -149,16 +149,18 @@ func TestTimeScaledKeepsTheColdStartReal(t *testing.T) {
 	}{
 		// 4 × 5 s is under the minute: the scaled minute (15 s) is still
 		// shorter, so four real cold starts remain.
-		{5 * time.Second, 5*time.Second + 3750*time.Millisecond, 20 * time.Second},
-		{30 * time.Second, 30*time.Second + 3750*time.Millisecond, 120 * time.Second},
+		{5 * time.Second, 5 * time.Second, 20 * time.Second},
+		{30 * time.Second, 30 * time.Second, 120 * time.Second},
 		// A cold start so short that the scaled minute is the longer.
-		{time.Second, time.Second + 3750*time.Millisecond, 15 * time.Second},
+		{time.Second, time.Second, 15 * time.Second},
 	}
 	for _, c := range cases {
 		got := effective(t, Params{ColdStart: c.coldStart}.TimeScaled(f))
-		if got.Shoal.Lead != c.lead || got.WeekAgo.Lead != c.lead {
-			t.Errorf("cold start %v: shoal lead %v, weekago lead %v, want %v (real cold start + scaled 15 s)",
-				c.coldStart, got.Shoal.Lead, got.WeekAgo.Lead, c.lead)
+		// The margins are time: shoal's one decision interval (2 s) and
+		// weekago's one HPA sync period (15 s), both scaled.
+		if got.Shoal.Lead != c.lead+500*time.Millisecond || got.WeekAgo.Lead != c.lead+3750*time.Millisecond {
+			t.Errorf("cold start %v: shoal lead %v, weekago lead %v, want the real cold start + 500ms and + 3.75s",
+				c.coldStart, got.Shoal.Lead, got.WeekAgo.Lead)
 		}
 		if got.Shoal.ScaleDownStabilization != c.scaleIn {
 			t.Errorf("cold start %v: shoal scale-in window %v, want %v", c.coldStart, got.Shoal.ScaleDownStabilization, c.scaleIn)

@@ -32,8 +32,9 @@ type Observed struct {
 	// Desired is the count last asked of the scaler (by anyone).
 	Desired                   int
 	Ready, Starting, Draining int
-	// ColdStart is the measured start-to-ready time (0 until known).
-	ColdStart time.Duration
+	// ColdStart is the measured start-to-ready time, a moving mean (0
+	// until known); ColdStartSpread is the moving mean deviation from it.
+	ColdStart, ColdStartSpread time.Duration
 }
 
 // Scaler runs instances: the local runtime or Kubernetes.

@@ -55,7 +55,7 @@ func newService(c *Controller, name string, spec Spec) (*service, error) {
 		savedAt:   c.opts.Clock(),
 	}
 	if obs, ok := c.opts.Scaler.Status(name); ok && obs.ColdStart > 0 {
-		s.coldStart = obs.ColdStart
+		s.coldStart = plannedColdStart(obs)
 	}
 	p, err := spec.build(s.coldStart)
 	if err != nil {
@@ -153,8 +153,8 @@ func (s *service) step(now time.Time) {
 		s.events.push(Event{Time: now, Kind: KindWake, From: 0, To: obs.Desired, Reason: "woken from outside (another gateway or an operator)"})
 	}
 	s.obs, s.known = obs, ok
-	if ok && leadSensitive(s.policy) && materialChange(s.coldStart, obs.ColdStart) {
-		if err := s.rebuildLocked(s.spec, obs.ColdStart, now, "measured cold start"); err != nil {
+	if ok && leadSensitive(s.policy) && materialChange(s.coldStart, plannedColdStart(obs)) {
+		if err := s.rebuildLocked(s.spec, plannedColdStart(obs), now, "measured cold start"); err != nil {
 			s.log.Warn("autoscaler: rebuilding with the measured cold start", "error", err)
 		}
 	}

@@ -106,6 +106,18 @@ func leadSensitive(p autoscale.Policy) bool {
 	return ok
 }
 
+// plannedColdStart is the cold start the policies plan their lead for:
+// the measured mean plus two mean deviations. Starts that scatter widen the
+// lead by what they scatter, and steady ones (a deterministic simulator,
+// a warm image cache) cost no margin at all, where a fixed margin in each
+// policy would be too short for the first and wasted on the second.
+func plannedColdStart(o Observed) time.Duration {
+	if o.ColdStart <= 0 {
+		return 0
+	}
+	return o.ColdStart + 2*o.ColdStartSpread
+}
+
 // materialChange reports whether a measured cold start differs enough from
 // the one in use to rebuild the policy: by a quarter and at least 2 s.
 func materialChange(used, measured time.Duration) bool {

@@ -15,7 +15,8 @@ type ServiceStatus struct {
 	Ready    int `json:"ready"`
 	Starting int `json:"starting"`
 	Draining int `json:"draining"`
-	// ColdStart is the one the policy uses (measured, or the hint).
+	// ColdStart is the one the policy uses: the measured mean plus two
+	// mean deviations, or the hint before a start was measured.
 	ColdStart time.Duration `json:"cold_start"`
 	// Forecast is the last predicted demand at now + Lead (metric units).
 	Forecast float64       `json:"forecast"`

@@ -25,8 +25,8 @@ func TestTimeScaleShortensPolicyIntervals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := p.(interface{ Lead() time.Duration }).Lead(); l != 4500*time.Millisecond {
-		t.Errorf("shoal lead at 0.1 with a 3 s cold start: %v, want 4.5s (real cold start + scaled margin)", l)
+	if l := p.(interface{ Lead() time.Duration }).Lead(); l != 3200*time.Millisecond {
+		t.Errorf("shoal lead at 0.1 with a 3 s cold start: %v, want 3.2s (real cold start + the scaled 2 s interval)", l)
 	}
 	real, err := Spec{Policy: "shoal"}.NewPolicy(3 * time.Second)
 	if err != nil {

@@ -7,10 +7,6 @@ import (
 	"github.com/shoal-gw/shoal/internal/autoscaler"
 )
 
-// coldStartWeight is the weight of a new measurement in the cold start's
-// moving average.
-const coldStartWeight = 0.3
-
 // observe records a read: it notices counts set outside Shoal and times
 // raises until the ready count reaches them.
 func (t *target) observe(obs autoscaler.Observed, now time.Time) {
@@ -32,15 +28,10 @@ func (t *target) observe(obs autoscaler.Observed, now time.Time) {
 		// Lowered before it was reached: nothing to time.
 		t.raiseTo = 0
 	case obs.Ready >= t.raiseTo:
-		d := now.Sub(t.raiseAt)
-		if t.obs.ColdStart <= 0 {
-			t.obs.ColdStart = d
-		} else {
-			t.obs.ColdStart += time.Duration(coldStartWeight * float64(d-t.obs.ColdStart))
-		}
+		t.cold.Add(now.Sub(t.raiseAt))
 		t.raiseTo = 0
 	}
-	obs.ColdStart = t.obs.ColdStart
+	obs.ColdStart, obs.ColdStartSpread = t.cold.Mean, t.cold.Dev
 	t.obs, t.known, t.lastErr = obs, true, ""
 	t.mu.Unlock()
 	if outside != "" {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/shoal-gw/shoal/internal/autoscaler"
+	"github.com/shoal-gw/shoal/internal/runtime/coldstart"
 )
 
 var metav1PatchOptions = metav1.PatchOptions{FieldManager: "shoal"}
@@ -37,8 +38,9 @@ type target struct {
 	expect   int // the count we patched and have not read back yet (-1: none)
 	raiseTo  int // a raise being timed for the cold start (0: none)
 	raiseAt  time.Time
-	hpa      string // the HPA last reported, so it is reported once
-	lastErr  string // the read error last logged, so it is logged once
+	cold     coldstart.Estimate // measured raises to readiness
+	hpa      string             // the HPA last reported, so it is reported once
+	lastErr  string             // the read error last logged, so it is logged once
 }
 
 func newTarget(s *Scaler, service, ns string, r ref, takeOver bool) *target {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/runtime/coldstart"
 )
 
 // ErrClosed is returned by calls made after Close.
@@ -52,7 +54,7 @@ type service struct {
 	lastError string
 	lastErrAt time.Time
 	coldLast  time.Duration
-	coldAvg   time.Duration
+	cold      coldstart.Estimate
 
 	notifyMu  sync.Mutex // serialises OnChange calls for this service
 	delivered []string
@@ -182,7 +184,8 @@ func (m *Manager) Status(name string) (st Status, ok bool) {
 	if svc == nil {
 		return Status{}, false
 	}
-	st = Status{Service: name, Desired: svc.desired, ColdStartLast: svc.coldLast, ColdStartAvg: svc.coldAvg}
+	st = Status{Service: name, Desired: svc.desired, ColdStartLast: svc.coldLast,
+		ColdStartAvg: svc.cold.Mean, ColdStartDev: svc.cold.Dev}
 	for _, in := range svc.instances {
 		switch in.state {
 		case StateReady:

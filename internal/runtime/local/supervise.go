@@ -183,13 +183,7 @@ func (m *Manager) becameReady(in *instance, cold time.Duration) {
 	}
 	in.readyAt = time.Now()
 	svc.coldLast = cold
-	if svc.coldAvg == 0 {
-		svc.coldAvg = cold
-	} else {
-		// EWMA with weight 0.3: follows a changed build within a few starts
-		// while one slow start (a cold disk cache) does not dominate.
-		svc.coldAvg = time.Duration(0.7*float64(svc.coldAvg) + 0.3*float64(cold))
-	}
+	svc.cold.Add(cold)
 	m.reconcileLocked(svc) // stale instances may now be replaced
 	m.mu.Unlock()
 	m.publish(svc)

@@ -48,10 +48,12 @@ type Status struct {
 	// failed start; LastError is the newest reason while any is failed.
 	Failed    int
 	LastError string
-	// Cold start (process start to ready): the last one and an exponential
-	// moving average; zero until an instance has become ready.
+	// Cold start (process start to ready): the last one, a moving average
+	// and a moving mean deviation from it; zero until an instance has
+	// become ready.
 	ColdStartLast time.Duration
 	ColdStartAvg  time.Duration
+	ColdStartDev  time.Duration
 }
 
 // Drainer waits until address has no requests in flight, or ctx ends. The
