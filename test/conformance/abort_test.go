@@ -9,9 +9,6 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/shoal-gw/shoal/internal/config"
-	"github.com/shoal-gw/shoal/internal/gateway"
 )
 
 // TestAbortedUploadStaysAbortedUpstream: a client that gives up half way
@@ -56,17 +53,8 @@ func abortedUpload(t *testing.T, clientH2, origH2 bool) {
 	if origH2 {
 		upstream = "\n    upstream: {protocol: h2c}"
 	}
-	cfg, err := config.Parse("abort.yaml", []byte(fmt.Sprintf(
-		"services:\n  up:\n    endpoints: [%q]%s\nroutes:\n  - {service: up}\n", origin.URL, upstream)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := gateway.New(gateway.Options{})
-	t.Cleanup(gw.Close)
-	if err := gw.Apply(cfg.File, &cfg.Dynamic); err != nil {
-		t.Fatal(err)
-	}
-	addr := listen(t, gw, gateway.ServerOptions{H2C: true})
+	addr := gatewayFromYAML(t, fmt.Sprintf(
+		"services:\n  up:\n    endpoints: [%q]%s\nroutes:\n  - {service: up}\n", origin.URL, upstream))
 
 	tr := &http.Transport{Protocols: new(http.Protocols)}
 	tr.Protocols.SetHTTP1(!clientH2)

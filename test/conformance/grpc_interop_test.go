@@ -11,9 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/shoal-gw/shoal/internal/config"
-	"github.com/shoal-gw/shoal/internal/gateway"
 )
 
 // The 16 standard cases grpc-go's interop client runs without TLS or
@@ -52,17 +49,8 @@ func TestGRPCInteropThroughGateway(t *testing.T) {
 	waitListening(t, backend)
 	// The whole gateway as `shoal run` builds it: routing, the route
 	// chain (resilience, signals) and the service's h2c upstream.
-	cfg, err := config.Parse("interop.yaml", []byte(fmt.Sprintf(
-		"services:\n  interop:\n    endpoints: [\"http://%s\"]\n    upstream: {protocol: h2c}\nroutes:\n  - {service: interop}\n", backend)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := gateway.New(gateway.Options{})
-	t.Cleanup(gw.Close)
-	if err := gw.Apply(cfg.File, &cfg.Dynamic); err != nil {
-		t.Fatal(err)
-	}
-	addr := listen(t, gw, gateway.ServerOptions{H2C: true})
+	addr := gatewayFromYAML(t, fmt.Sprintf(
+		"services:\n  interop:\n    endpoints: [\"http://%s\"]\n    upstream: {protocol: h2c}\nroutes:\n  - {service: interop}\n", backend))
 	_, port, _ := net.SplitHostPort(addr)
 
 	reps := interopReps()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-gw/shoal/internal/config"
 	"github.com/shoal-gw/shoal/internal/gateway"
 	"github.com/shoal-gw/shoal/internal/proxy"
 )
@@ -88,6 +89,23 @@ func forwardTo(t *testing.T, target string, opts proxy.TransportOptions) http.Ha
 	t.Cleanup(tr.CloseIdleConnections)
 	fwd := proxy.NewReverseProxy(tr, slog.New(slog.DiscardHandler), proxy.WithTransportOptions(opts))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fwd.Forward(w, r, u) })
+}
+
+// gatewayFromYAML builds the whole gateway as `shoal run` does from a
+// config (routing, the route chain, the services' upstreams) and listens
+// with h2c on; it returns the address.
+func gatewayFromYAML(t *testing.T, yaml string) string {
+	t.Helper()
+	cfg, err := config.Parse("conformance.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gateway.New(gateway.Options{})
+	t.Cleanup(gw.Close)
+	if err := gw.Apply(cfg.File, &cfg.Dynamic); err != nil {
+		t.Fatal(err)
+	}
+	return listen(t, gw, gateway.ServerOptions{H2C: true})
 }
 
 // listen starts the gateway's listeners over h.
