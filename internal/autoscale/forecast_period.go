@@ -298,20 +298,22 @@ func (f *Forecaster) PeriodicRise(now time.Time) (point, upper float64, ok bool)
 // detector has a spike due in t's minute.
 func (f *Forecaster) PatternSpike(t time.Time) bool {
 	m := floorDiv(t.Unix(), 60)
-	if _, _, ok := f.periodicMinute(m); ok {
+	if f.periodicRise(m).ok {
 		return true
 	}
 	_, _, ok := f.st.Hourly.rise(floorMod(m, minutesPerHour))
 	return ok
 }
 
-// periodicMinute memoises rise: decisions come every few seconds, the
-// answer changes once a minute.
+// periodicMinute is periodicRise in the shape riseAhead reads (the hourly
+// pattern's too).
 func (f *Forecaster) periodicMinute(m int64) (mean, upper float64, ok bool) {
 	r := f.periodicRise(m)
 	return r.level, r.upper, r.ok
 }
 
+// periodicRise memoises rise: decisions come every few seconds, the answer
+// changes once a minute.
 func (f *Forecaster) periodicRise(m int64) periodRise {
 	c := &f.periodMemo[floorMod(m, int64(len(f.periodMemo)))]
 	if !c.valid || c.m != m || c.learned != f.st.Periodic.Last {

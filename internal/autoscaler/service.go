@@ -153,8 +153,8 @@ func (s *service) step(now time.Time) {
 		s.events.push(Event{Time: now, Kind: KindWake, From: 0, To: obs.Desired, Reason: "woken from outside (another gateway or an operator)"})
 	}
 	s.obs, s.known = obs, ok
-	if ok && leadSensitive(s.policy) && materialChange(s.coldStart, plannedColdStart(obs)) {
-		if err := s.rebuildLocked(s.spec, plannedColdStart(obs), now, "measured cold start"); err != nil {
+	if planned := plannedColdStart(obs); ok && leadSensitive(s.policy) && materialChange(s.coldStart, planned) {
+		if err := s.rebuildLocked(s.spec, planned, now, "measured cold start"); err != nil {
 			s.log.Warn("autoscaler: rebuilding with the measured cold start", "error", err)
 		}
 	}

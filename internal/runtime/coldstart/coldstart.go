@@ -31,6 +31,3 @@ func (e *Estimate) Add(d time.Duration) {
 	e.Dev += time.Duration(weight * float64(dev-e.Dev))
 	e.Mean += time.Duration(weight * float64(d-e.Mean))
 }
-
-// Known reports whether any start was measured.
-func (e Estimate) Known() bool { return e.Mean > 0 }
