@@ -253,13 +253,17 @@ func simulate(c *cliFlags, stdout io.Writer) error {
 	if c.markdown && c.sweep {
 		WriteMarkdown(stdout, results)
 		var bar strings.Builder
-		WriteBar(&bar, Compare(results))
+		b := Compare(results)
+		b.Scatter = EstimateScatter(tr, c.m.ColdStart)
+		WriteBar(&bar, b)
 		fmt.Fprintf(stdout, "\n```\n%s```\n", strings.TrimPrefix(bar.String(), "\n"))
 		return nil
 	}
 	writeTable(stdout, tr, d, c.m, results)
 	if c.sweep {
-		WriteBar(stdout, Compare(results))
+		b := Compare(results)
+		b.Scatter = EstimateScatter(tr, c.m.ColdStart)
+		WriteBar(stdout, b)
 	}
 	return nil
 }

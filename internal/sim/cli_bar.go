@@ -63,8 +63,8 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	fmt.Fprintln(stdout, "| trace | set | shoal/baseline violations at equal cost: best (front points ≤ 0.5) | cost saving at equal violations: best | shoal vs oracle cost at ≤ 1% violations |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|")
+	fmt.Fprintln(stdout, "| trace | set | shoal/baseline violations at equal cost: best (front points ≤ 0.5) | cost saving at equal violations: best | shoal vs oracle cost at ≤ 1% violations | scatter: least cost above oracle |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	var details []string
 	for _, n := range strings.Split(*traces, ",") {
 		n = strings.TrimSpace(n)
@@ -79,7 +79,7 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		set := PresetSet(n)
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s |\n", n, set, ratioCell(b), savingCell(b), oracleCell(b))
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", n, set, ratioCell(b), savingCell(b), oracleCell(b), scatterCell(b))
 		if *detail {
 			var sb strings.Builder
 			fmt.Fprintf(&sb, "\n%s (%s):", n, set)
@@ -122,7 +122,9 @@ func barFor(name string, g GenSpec, m Model, cache string, parallel int) (Bar, e
 	if err != nil {
 		return Bar{}, err
 	}
-	return Compare(append(ours, base...)), nil
+	b := Compare(append(ours, base...))
+	b.Scatter = EstimateScatter(tr, m.ColdStart)
+	return b, nil
 }
 
 // cachedBaselines loads the baseline sweeps for (preset, model) from dir,
@@ -191,6 +193,24 @@ func savingCell(b Bar) string {
 
 func oracleCell(b Bar) string {
 	return fmt.Sprintf("%+.1f%% %s", 100*(b.ShoalCost/b.OracleCost-1), metWord(b.OracleMet))
+}
+
+// scatterCell is the σ of the trace's unforeseeable scatter and the least
+// cost above oracle it forces on any policy but oracle.
+func scatterCell(b Bar) string {
+	if !b.Scatter.OK {
+		return "n/a"
+	}
+	if b.Scatter.Cost <= 1 {
+		// The 1% of violations allowed would even buy a little less than
+		// oracle's capacity: scatter costs nothing here.
+		return fmt.Sprintf("σ %.2f: none", b.Scatter.Sigma)
+	}
+	cell := fmt.Sprintf("σ %.2f: %+.1f%%", b.Scatter.Sigma, 100*(b.Scatter.Cost-1))
+	if b.Scatter.Cost > 1.1 {
+		cell += " (out of reach)"
+	}
+	return cell
 }
 
 func metWord(ok bool) string {

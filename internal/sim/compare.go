@@ -111,6 +111,9 @@ type Bar struct {
 	OracleCost, ShoalCost float64
 	ViolMet, CostMet      bool
 	OracleMet             bool
+	// Scatter is the trace's unforeseeable scatter and what it costs any
+	// policy but oracle (set by the caller, which has the trace).
+	Scatter Scatter
 }
 
 // minExcess ignores equal-cost ratios where the baseline is within
@@ -199,4 +202,20 @@ func WriteBar(w io.Writer, b Bar) {
 	fmt.Fprintf(w, "≥25%% less cost at equal violations: best saving %.1f%% → %s\n", 100*b.BestCostSaving, yes[b.CostMet])
 	fmt.Fprintf(w, "within 10%% of oracle's cost at ≤1%% violations: shoal %.1f vs oracle %.1f inst-h (%+.1f%%) → %s\n",
 		b.ShoalCost/3600, b.OracleCost/3600, 100*(b.ShoalCost/b.OracleCost-1), yes[b.OracleMet])
+	switch sc := b.Scatter; {
+	case sc.OK && sc.Cost <= 1:
+		fmt.Fprintf(w, "  scatter no pattern explains: σ %.3f, too little to cost anything at 1%% violations\n", sc.Sigma)
+	case sc.OK:
+		fmt.Fprintf(w, "  scatter no pattern explains: σ %.3f; at 1%% violations that alone costs a policy that cannot\n"+
+			"  see the next bucket %+.1f%% over oracle (estimate)%s\n", sc.Sigma, 100*(sc.Cost-1), outOfReach(sc))
+	}
+}
+
+// outOfReach says so when the scatter alone puts the oracle criterion
+// beyond any policy that does not know the future.
+func outOfReach(sc Scatter) string {
+	if sc.Cost > 1.1 {
+		return ": the 10% criterion is out of reach"
+	}
+	return ""
 }
