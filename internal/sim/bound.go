@@ -70,21 +70,26 @@ const maxScatterSamples = 8192
 // that lag, x(t) − 2x(t−lag) + x(t−2lag), cancels the pattern and any
 // ramp, has standard deviation √6·σ, and its median absolute value is
 // 0.6745 of that for normal ε (the policy's scatter floor reads lag 1 the
-// same way). Triples with a missing bucket are left out; ok is false when
-// fewer than 30 remain.
+// same way). Triples with a missing or empty bucket are left out; ok is
+// false when fewer than 30, or fewer than half, remain.
 func lagScatter(xs []float64, lag int, buf []float64) (float64, bool) {
 	d := buf[:0]
 	// A median of a few thousand differences is good to a percent or two;
 	// reading every one of a 90-day trace's for 360 lags took seconds.
 	step := max(1, (len(xs)-2*lag)/maxScatterSamples)
+	tried := 0
 	for i := 2 * lag; i < len(xs); i += step {
+		tried++
 		a, b, c := xs[i-2*lag], xs[i-lag], xs[i]
 		if math.IsNaN(a) || math.IsNaN(b) || math.IsNaN(c) {
 			continue
 		}
 		d = append(d, math.Abs(c-2*b+a))
 	}
-	if len(d) < 30 {
+	// Most triples must count: on a sparse trace the few that do at some
+	// lag are the minutes of a timer, regular by construction, and read
+	// as no scatter at all while the rest is nothing but scatter.
+	if len(d) < 30 || 2*len(d) < tried {
 		return 0, false
 	}
 	slices.Sort(d)

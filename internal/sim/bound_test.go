@@ -78,6 +78,21 @@ func TestEstimateScatter(t *testing.T) {
 	if sc := EstimateScatter(sparse, 30*time.Second); sc.OK {
 		t.Errorf("ten busy minutes: %+v, want no estimate", sc)
 	}
+	// Mostly empty minutes with a timer every hour: the timer's minutes
+	// alone are regular, but they are not the trace.
+	rng := rand.New(rand.NewPCG(3, 4))
+	sparse = &Trace{Name: "sparse", Bucket: time.Minute, Counts: make([]float64, 14*1440), Missing: make([]bool, 14*1440)}
+	for i := range sparse.Counts {
+		if rng.Float64() < 0.05 {
+			sparse.Counts[i] = float64(1 + rng.IntN(5))
+		}
+		if i%60 == 0 {
+			sparse.Counts[i] += 20
+		}
+	}
+	if sc := EstimateScatter(sparse, 30*time.Second); sc.OK {
+		t.Errorf("sparse minutes and an hourly timer: %+v, want no estimate", sc)
+	}
 }
 
 func TestWriteBarSaysWhenScatterPutsOracleOutOfReach(t *testing.T) {
