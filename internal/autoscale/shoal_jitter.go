@@ -1,7 +1,14 @@
 package autoscale
 
-// secJitter estimates how far the per-second demand scatters around its
-// level, from the stable window's samples.
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// secJitter estimates how far the demand scatters around its level from
+// one step to the next, a step being a second for live demand and a bucket
+// for a trace replayed at a constant rate per bucket.
 //
 // Why: a trace recorded per second at low counts (an access log: a few
 // requests a second, Poisson), rescaled to a busy service, scatters by half
@@ -9,13 +16,32 @@ package autoscale
 // the scatter floor sees nothing, while the panic window reads every busy
 // second as a burst: shoal ordered and dropped instances all day and met
 // the next busy second with too few (ten times hpa's violations at equal
-// cost on such a trace). The scatter is robustScatter of the last minute's
-// seconds; demand that is constant within minutes has none.
+// cost on such a trace). Buckets of 2 to 30 seconds do the same a bucket
+// at a time, and there a minute holds too few buckets to tell their
+// scatter: the estimate from 6 buckets swung by 3× from one minute to the
+// next, and the scale-in window held the largest (17 instances where hpa
+// held 11). So the steps are read from the last jitterSpan seconds.
+// Demand that is constant within minutes has none.
 type secJitter struct {
-	sigma   float64
-	n       int
+	sigma float64
+	// lag is the step length in seconds (see stepLength).
+	lag int
+	n   int
+	// The last jitterSpan seconds, a ring.
+	buf     [jitterSpan]float64
+	next    int
+	count   int
 	scratch []float64
 }
+
+// jitterSpan is how many seconds the scatter is read from: 60 buckets of
+// 10 seconds, 20 of 30.
+const jitterSpan = 600
+
+// minJitterDiffs is the fewest second differences the scatter is read
+// from; a step so long that fewer fit is not scatter the floor is for
+// (minutes are the scatter floor's).
+const minJitterDiffs = 10
 
 // jitterCovered is the relative per-second scatter the target's headroom
 // and the gateway queue absorb: Poisson arrivals at 100 requests a second
@@ -36,25 +62,80 @@ func (j *secJitter) floor(level, z float64) float64 {
 	return level * (1 + z*excess)
 }
 
+// panicNoise is how far the panic window's mean scatters around the level
+// by the steps' scatter alone: σ for steps as long as the window, σ/√k
+// for k steps in it.
+func (j *secJitter) panicNoise(window time.Duration) float64 {
+	if j.sigma == 0 {
+		return 0
+	}
+	return j.sigma / math.Sqrt(math.Max(1, window.Seconds()/float64(j.lag)))
+}
+
 // jitterEvery: the estimate is refreshed this often (seconds); a sort of
-// the stable window's samples is cheap but not every second.
+// the samples is cheap but not every second.
 const jitterEvery = 10
 
 func newSecJitter(w *secWindow) *secJitter {
-	return &secJitter{scratch: make([]float64, 0, len(w.buf))}
+	return &secJitter{lag: 1, scratch: make([]float64, 0, jitterSpan)}
 }
 
-// observe is called once per second after w took the second's sample.
-func (j *secJitter) observe(w *secWindow) {
+// observe is called once per second with the second's sample, after w
+// (the stable window) took it.
+func (j *secJitter) observe(w *secWindow, v float64) {
+	j.buf[j.next] = v
+	j.next = (j.next + 1) % jitterSpan
+	j.count = min(j.count+1, jitterSpan)
 	if j.n++; j.n < jitterEvery {
 		return
 	}
 	j.n = 0
-	if w.count < len(w.buf) || len(w.buf) < 10 {
-		j.sigma = 0
+	j.sigma, j.lag = 0, 1
+	if j.count < len(w.buf) || w.count < len(w.buf) || len(w.buf) < 10 {
 		return
 	}
-	// The window's samples oldest first (a full ring starts at next).
-	at := func(i int) float64 { return w.buf[(w.next+i)%len(w.buf)] }
-	j.sigma = robustScatter(len(w.buf), at, j.scratch)
+	// The samples oldest first.
+	start := (j.next - j.count + jitterSpan) % jitterSpan
+	at := func(i int) float64 { return j.buf[(start+i)%jitterSpan] }
+	if j.lag = stepLength(j.count, at); j.lag == 1 {
+		// Seconds that move: their scatter over the stable window, as
+		// it was tuned on per-second access logs.
+		at := func(i int) float64 { return w.buf[(w.next+i)%len(w.buf)] }
+		j.sigma = robustScatter(len(w.buf), at, j.scratch)
+		return
+	}
+	if j.lag >= len(w.buf) || 2*j.lag+minJitterDiffs > j.count {
+		// Steps of a minute or more are the scatter floor's.
+		return
+	}
+	j.sigma = robustScatterLag(j.count, j.lag, at, j.scratch)
+}
+
+// sameStep is the relative change below which two seconds hold the same
+// value: a replayed bucket's in-flight count drifts by a hair as the
+// engine's queue settles, while live demand moves by whole requests.
+const sameStep = 0.005
+
+// stepLength is how many seconds the samples typically hold one value: the
+// median run between changes. 1 for live demand, which moves every second;
+// a trace's bucket when it is replayed (two buckets that happen to hold
+// the same count make one run of twice the length, and a queue moves the
+// demand every second for a while; the median ignores both).
+func stepLength(n int, at func(i int) float64) int {
+	var runs []int
+	last := -1 // the sample where the current run began (-1: partial)
+	for i := 1; i < n; i++ {
+		if a, b := at(i), at(i-1); math.Abs(a-b) <= sameStep*math.Max(math.Abs(a), math.Abs(b)) {
+			continue
+		}
+		if last >= 0 {
+			runs = append(runs, i-last)
+		}
+		last = i
+	}
+	if len(runs) == 0 {
+		return n
+	}
+	slices.Sort(runs)
+	return runs[len(runs)/2]
 }

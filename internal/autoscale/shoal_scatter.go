@@ -125,9 +125,15 @@ func (f *scatterFloor) value() float64 { return f.floor }
 // of its standard deviation; the median is moved by neither a step nor a
 // single burst. d is scratch with room for n − 2 values. n must be ≥ 3.
 func robustScatter(n int, at func(i int) float64, d []float64) float64 {
+	return robustScatterLag(n, 1, at, d)
+}
+
+// robustScatterLag is robustScatter over values lag apart: the second
+// difference ε(i) − 2ε(i−lag) + ε(i−2lag). n must be ≥ 2·lag + 1.
+func robustScatterLag(n, lag int, at func(i int) float64, d []float64) float64 {
 	d = d[:0]
-	for i := 2; i < n; i++ {
-		d = append(d, math.Abs((at(i)-at(i-1))-(at(i-1)-at(i-2))))
+	for i := 2 * lag; i < n; i++ {
+		d = append(d, math.Abs((at(i)-at(i-lag))-(at(i-lag)-at(i-2*lag))))
 	}
 	slices.Sort(d)
 	return d[len(d)/2] / (0.6745 * math.Sqrt(6))
