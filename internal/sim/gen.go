@@ -109,7 +109,8 @@ func heldOut() map[string]GenSpec {
 // counts), two days with no weekly history, spikes far above the base,
 // outages under heavy noise, lasting level shifts, five-minute buckets,
 // timers on intervals that divide no hour, day or week, timers on the
-// clock that meet, per-second buckets of a few requests each.
+// clock that meet, per-second buckets of a few requests each, ten-second
+// buckets of a few dozen.
 // They were added after the tuning and held-out sets, and the adaptive
 // scale-in window was designed on them (docs/autoscaling.md).
 func stress() map[string]GenSpec {
@@ -146,6 +147,12 @@ func stress() map[string]GenSpec {
 		"cron-timers": {Days: 14, Bucket: time.Minute, Seed: 109, BaseRPS: 150,
 			DailyAmp: 0.5, WeekendDip: 0.2, Noise: 0.08,
 			Timers: []Timer{{Every: 5, Len: 1, X: 1.5}, {Every: 15, Len: 1, X: 1.8}, {Every: 60, Len: 1, X: 1.3}}},
+		// Counted in 10-second buckets of about 50 requests: each bucket
+		// scatters by about 15 % (Poisson) around the level, and the
+		// simulator holds it for its 10 seconds, a step every bucket
+		// (monitoring that scrapes every 10 s looks like this).
+		"ten-second": {Days: 3, Bucket: 10 * time.Second, Seed: 110, BaseRPS: 5,
+			DailyAmp: 0.5, Noise: 0.05},
 	}
 }
 
