@@ -97,7 +97,7 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 	// The samples oldest first.
 	start := (j.next - j.count + jitterSpan) % jitterSpan
 	at := func(i int) float64 { return j.buf[(start+i)%jitterSpan] }
-	if j.lag = stepLength(j.count, at); j.lag == 1 {
+	if j.lag = stepLength(j.count, at, sameStep); j.lag == 1 {
 		// Seconds that move: their scatter over the stable window, as
 		// it was tuned on per-second access logs.
 		at := func(i int) float64 { return w.buf[(w.next+i)%len(w.buf)] }
@@ -112,7 +112,7 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 }
 
 // sameStep is the relative change below which two seconds hold the same
-// value: a replayed bucket's in-flight count drifts by a hair as the
+// value (stepLength's same): a replayed bucket's in-flight count drifts by a hair as the
 // engine's queue settles, while live demand moves by whole requests.
 const sameStep = 0.005
 
@@ -121,11 +121,11 @@ const sameStep = 0.005
 // a trace's bucket when it is replayed (two buckets that happen to hold
 // the same count make one run of twice the length, and a queue moves the
 // demand every second for a while; the median ignores both).
-func stepLength(n int, at func(i int) float64) int {
+func stepLength(n int, at func(i int) float64, same float64) int {
 	var runs []int
 	last := -1 // the sample where the current run began (-1: partial)
 	for i := 1; i < n; i++ {
-		if a, b := at(i), at(i-1); math.Abs(a-b) <= sameStep*math.Max(math.Abs(a), math.Abs(b)) {
+		if a, b := at(i), at(i-1); math.Abs(a-b) <= same*math.Max(math.Abs(a), math.Abs(b)) {
 			continue
 		}
 		if last >= 0 {

@@ -170,3 +170,29 @@ func TestScatterFloorSkipsForeseenSpikes(t *testing.T) {
 		t.Fatalf("floor %.0f with the spikes skipped, want none", skipping.value())
 	}
 }
+
+// A trace in five-minute buckets that scatter ±30 % is held like the same
+// scatter minute by minute: each bucket is one step (its repeated minute
+// means made the median second difference zero, and no floor formed).
+// Hourly buckets are left to the forecast: no floor, as before.
+func TestScatterFloorReadsBucketsOfMinutes(t *testing.T) {
+	feed := func(bucket int) *scatterFloor {
+		rng := rand.New(rand.NewPCG(3, 4))
+		f := newScatterFloor(1.28, 5)
+		minutes := make([]float64, 0, 300*bucket)
+		for range 300 {
+			v := 100 * math.Exp(0.3*rng.NormFloat64())
+			for range bucket {
+				minutes = append(minutes, v)
+			}
+		}
+		feedMinutes(f, minutes)
+		return f
+	}
+	if v := feed(5).value(); v < 105 || v > 185 {
+		t.Errorf("five-minute buckets: floor %.1f, want about 138", v)
+	}
+	if v := feed(60).value(); v != 0 {
+		t.Errorf("hourly buckets: floor %.1f, want none", v)
+	}
+}
