@@ -32,6 +32,51 @@ type secJitter struct {
 	next    int
 	count   int
 	scratch []float64
+	// The runs between changes that ended in the last jitterSpan seconds,
+	// kept as they end (a scan of the seconds every ten seconds took half
+	// of a 90-day replay's time).
+	steps    stepRuns
+	runStart int64 // seconds seen when the current run began
+	seen     int64 // seconds seen
+	runs     []int // scratch for the median
+}
+
+// stepRuns is a ring of runs, oldest first: each run's length and the
+// second it ended.
+type stepRuns struct {
+	length, end [jitterSpan]int64
+	head, n     int
+}
+
+func (r *stepRuns) push(length, end int64) {
+	i := (r.head + r.n) % jitterSpan
+	if r.n == jitterSpan {
+		r.head = (r.head + 1) % jitterSpan
+	} else {
+		r.n++
+	}
+	r.length[i], r.end[i] = length, end
+}
+
+// dropBefore forgets the runs that ended before second t.
+func (r *stepRuns) dropBefore(t int64) {
+	for r.n > 0 && r.end[r.head] < t {
+		r.head = (r.head + 1) % jitterSpan
+		r.n--
+	}
+}
+
+// median is the median run length, or def when there is none.
+func (r *stepRuns) median(scratch *[]int, def int) int {
+	if r.n == 0 {
+		return def
+	}
+	*scratch = (*scratch)[:0]
+	for k := range r.n {
+		*scratch = append(*scratch, int(r.length[(r.head+k)%jitterSpan]))
+	}
+	slices.Sort(*scratch)
+	return (*scratch)[len(*scratch)/2]
 }
 
 // jitterSpan is how many seconds the scatter is read from: 60 buckets of
@@ -83,6 +128,14 @@ func newSecJitter(w *secWindow) *secJitter {
 // observe is called once per second with the second's sample, after w
 // (the stable window) took it.
 func (j *secJitter) observe(w *secWindow, v float64) {
+	if j.count > 0 && !sameValue(v, j.buf[(j.next-1+jitterSpan)%jitterSpan], sameStep) {
+		if j.runStart > 0 {
+			// A run seen from its start (the first one is not).
+			j.steps.push(j.seen-j.runStart, j.seen)
+		}
+		j.runStart = j.seen
+	}
+	j.seen++
 	j.buf[j.next] = v
 	j.next = (j.next + 1) % jitterSpan
 	j.count = min(j.count+1, jitterSpan)
@@ -97,7 +150,8 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 	// The samples oldest first.
 	start := (j.next - j.count + jitterSpan) % jitterSpan
 	at := func(i int) float64 { return j.buf[(start+i)%jitterSpan] }
-	if j.lag = stepLength(j.count, at, sameStep); j.lag == 1 {
+	j.steps.dropBefore(j.seen - jitterSpan)
+	if j.lag = j.steps.median(&j.runs, j.count); j.lag == 1 {
 		// Seconds that move: their scatter over the stable window, as
 		// it was tuned on per-second access logs.
 		at := func(i int) float64 { return w.buf[(w.next+i)%len(w.buf)] }
@@ -112,12 +166,17 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 }
 
 // sameStep is the relative change below which two seconds hold the same
-// value (stepLength's same): a replayed bucket's in-flight count drifts by a hair as the
+// value: a replayed bucket's in-flight count drifts by a hair as the
 // engine's queue settles, while live demand moves by whole requests.
 const sameStep = 0.005
 
-// stepLength is how many seconds the samples typically hold one value: the
-// median run between changes. 1 for live demand, which moves every second;
+// sameValue says whether a and b differ by no more than same, relative.
+func sameValue(a, b, same float64) bool {
+	return math.Abs(a-b) <= same*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// stepLength is how many samples typically hold one value: the median run
+// between changes (secJitter keeps its runs as they end, the same way). 1 for live demand, which moves every second;
 // a trace's bucket when it is replayed (two buckets that happen to hold
 // the same count make one run of twice the length, and a queue moves the
 // demand every second for a while; the median ignores both).
@@ -125,7 +184,7 @@ func stepLength(n int, at func(i int) float64, same float64) int {
 	var runs []int
 	last := -1 // the sample where the current run began (-1: partial)
 	for i := 1; i < n; i++ {
-		if a, b := at(i), at(i-1); math.Abs(a-b) <= same*math.Max(math.Abs(a), math.Abs(b)) {
+		if sameValue(at(i), at(i-1), same) {
 			continue
 		}
 		if last >= 0 {

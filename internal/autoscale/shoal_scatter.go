@@ -132,7 +132,7 @@ func (f *scatterFloor) sameBucket(m float64) bool {
 	start := (f.rawHead - f.rawN + scatterStepSpan) % scatterStepSpan
 	at := func(i int) float64 { return f.raw[(start+i)%scatterStepSpan] }
 	if step := stepLength(f.rawN, at, sameMinute); step >= 2 && step <= maxBucketMinutes &&
-		math.Abs(m-f.lastStep) <= sameMinute*math.Max(m, f.lastStep) {
+		sameValue(m, f.lastStep, sameMinute) {
 		return true
 	}
 	f.lastStep = m
