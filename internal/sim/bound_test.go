@@ -63,6 +63,13 @@ func TestEstimateScatter(t *testing.T) {
 		t.Errorf("a lag of one window alone reads the timers as scatter %v; the test no longer shows why lags matter", lag1)
 	}
 
+	// Buckets longer than two cold starts: a policy learns each one's
+	// level a cold start into it.
+	long := jittery
+	long.Bucket = 5 * time.Minute
+	if sc := gen(long); sc.OK {
+		t.Errorf("five-minute buckets: %+v, want no estimate", sc)
+	}
 	// Buckets shorter than the cold start: oracle pays for their scatter
 	// too, so there is nothing to say.
 	perSecond := GenSpec{Days: 1, Bucket: time.Second, Seed: 6, BaseRPS: 3, DailyAmp: 0.3}
