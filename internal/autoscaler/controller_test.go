@@ -178,6 +178,9 @@ func TestMeasuredColdStartBecomesLead(t *testing.T) {
 	r.scaler.set("api", Observed{Desired: 1, Ready: 1, ColdStart: 90 * time.Second, ColdStartSpread: 20 * time.Second})
 	r.second("api", 1)
 	st, _ = r.c.Status("api")
+	if st.ColdStartMeasured != 90*time.Second || st.ColdStartSpread != 20*time.Second {
+		t.Fatalf("status shows measured %v ± %v, want 90s ± 20s", st.ColdStartMeasured, st.ColdStartSpread)
+	}
 	if st.ColdStart != 130*time.Second || st.Lead != 132*time.Second {
 		t.Fatalf("measured 90 s ± 20 s: cold start %v lead %v, want 130s and 132s", st.ColdStart, st.Lead)
 	}

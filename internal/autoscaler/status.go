@@ -18,6 +18,11 @@ type ServiceStatus struct {
 	// ColdStart is the one the policy uses: the measured mean plus two
 	// mean deviations, or the hint before a start was measured.
 	ColdStart time.Duration `json:"cold_start"`
+	// ColdStartMeasured and ColdStartSpread are what the scaler measured:
+	// the moving mean (what the cold-start gauge shows) and the moving
+	// mean deviation; 0 until an instance has started.
+	ColdStartMeasured time.Duration `json:"cold_start_measured"`
+	ColdStartSpread   time.Duration `json:"cold_start_spread"`
 	// Forecast is the last predicted demand at now + Lead (metric units).
 	Forecast float64       `json:"forecast"`
 	Lead     time.Duration `json:"lead"`
@@ -58,6 +63,7 @@ func (c *Controller) Status(service string) (ServiceStatus, bool) {
 		Min: s.spec.Min, Max: s.spec.Max,
 		Desired: s.obs.Desired, Ready: s.obs.Ready, Starting: s.obs.Starting, Draining: s.obs.Draining,
 		ColdStart: s.coldStart, Forecast: s.forecast, Lead: s.leadLocked(),
+		ColdStartMeasured: s.obs.ColdStart, ColdStartSpread: s.obs.ColdStartSpread,
 		LastDecision: s.last,
 	}, true
 }
