@@ -147,9 +147,6 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 	if j.count < len(w.buf) || w.count < len(w.buf) || len(w.buf) < 10 {
 		return
 	}
-	// The samples oldest first.
-	start := (j.next - j.count + jitterSpan) % jitterSpan
-	at := func(i int) float64 { return j.buf[(start+i)%jitterSpan] }
 	j.steps.dropBefore(j.seen - jitterSpan)
 	if j.lag = j.steps.median(&j.runs, j.count); j.lag == 1 {
 		// Seconds that move: their scatter over the stable window, as
@@ -162,6 +159,9 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 		// Steps of a minute or more are the scatter floor's.
 		return
 	}
+	// The samples oldest first.
+	start := (j.next - j.count + jitterSpan) % jitterSpan
+	at := func(i int) float64 { return j.buf[(start+i)%jitterSpan] }
 	j.sigma = robustScatterLag(j.count, j.lag, at, j.scratch)
 }
 
@@ -176,10 +176,11 @@ func sameValue(a, b, same float64) bool {
 }
 
 // stepLength is how many samples typically hold one value: the median run
-// between changes (secJitter keeps its runs as they end, the same way). 1 for live demand, which moves every second;
-// a trace's bucket when it is replayed (two buckets that happen to hold
-// the same count make one run of twice the length, and a queue moves the
-// demand every second for a while; the median ignores both).
+// between changes (secJitter keeps its runs as they end, the same way). 1
+// for live demand, which moves every second; a trace's bucket when it is
+// replayed (two buckets that happen to hold the same count make one run of
+// twice the length, and a queue moves the demand every second for a while;
+// the median ignores both).
 func stepLength(n int, at func(i int) float64, same float64) int {
 	var runs []int
 	last := -1 // the sample where the current run began (-1: partial)

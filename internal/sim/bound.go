@@ -2,8 +2,9 @@ package sim
 
 import (
 	"math"
-	"slices"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/autoscale"
 )
 
 // What the oracle criterion asks of a policy that cannot see ahead.
@@ -95,8 +96,7 @@ func lagScatter(xs []float64, lag int, buf []float64) (float64, bool) {
 	if len(d) < 30 || 2*len(d) < tried {
 		return 0, false
 	}
-	slices.Sort(d)
-	return d[len(d)/2] / (0.6745 * math.Sqrt(6)), true
+	return autoscale.SigmaFromSecondDiffs(d), true
 }
 
 // bucketLogs returns the logs of the trace's counts in order; a bucket

@@ -253,17 +253,13 @@ func simulate(c *cliFlags, stdout io.Writer) error {
 	if c.markdown && c.sweep {
 		WriteMarkdown(stdout, results)
 		var bar strings.Builder
-		b := Compare(results)
-		b.Scatter = EstimateScatter(tr, c.m.ColdStart)
-		WriteBar(&bar, b)
+		WriteBar(&bar, CompareTrace(results, tr, c.m.ColdStart))
 		fmt.Fprintf(stdout, "\n```\n%s```\n", strings.TrimPrefix(bar.String(), "\n"))
 		return nil
 	}
 	writeTable(stdout, tr, d, c.m, results)
 	if c.sweep {
-		b := Compare(results)
-		b.Scatter = EstimateScatter(tr, c.m.ColdStart)
-		WriteBar(stdout, b)
+		WriteBar(stdout, CompareTrace(results, tr, c.m.ColdStart))
 	}
 	return nil
 }

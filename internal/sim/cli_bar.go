@@ -122,9 +122,7 @@ func barFor(name string, g GenSpec, m Model, cache string, parallel int) (Bar, e
 	if err != nil {
 		return Bar{}, err
 	}
-	b := Compare(append(ours, base...))
-	b.Scatter = EstimateScatter(tr, m.ColdStart)
-	return b, nil
+	return CompareTrace(append(ours, base...), tr, m.ColdStart), nil
 }
 
 // cachedBaselines loads the baseline sweeps for (preset, model) from dir,

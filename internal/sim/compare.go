@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"time"
 )
 
 // The bar of issue 8, evaluated on one trace's sweep: shoal against the
@@ -170,6 +171,14 @@ func Compare(rs []Result) Bar {
 	b.ViolMet = b.BestViolRatio <= 0.5
 	b.CostMet = b.BestCostSaving >= 0.25
 	b.OracleMet = b.ShoalCost <= 1.1*b.OracleCost
+	return b
+}
+
+// CompareTrace is Compare with the trace's scatter estimate (see
+// EstimateScatter) for a model with the given cold start.
+func CompareTrace(rs []Result, tr *Trace, coldStart time.Duration) Bar {
+	b := Compare(rs)
+	b.Scatter = EstimateScatter(tr, coldStart)
 	return b
 }
 
