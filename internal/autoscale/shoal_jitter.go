@@ -27,10 +27,8 @@ type secJitter struct {
 	// lag is the step length in seconds (see stepLength).
 	lag int
 	n   int
-	// The last jitterSpan seconds, a ring.
-	buf     [jitterSpan]float64
-	next    int
-	count   int
+	// The last jitterSpan seconds.
+	hist    *secWindow
 	scratch []float64
 	// The runs between changes that ended in the last jitterSpan seconds,
 	// kept as they end (a scan of the seconds every ten seconds took half
@@ -122,13 +120,14 @@ func (j *secJitter) panicNoise(window time.Duration) float64 {
 const jitterEvery = 10
 
 func newSecJitter(w *secWindow) *secJitter {
-	return &secJitter{lag: 1, scratch: make([]float64, 0, jitterSpan)}
+	return &secJitter{lag: 1, hist: newSecWindow(jitterSpan * time.Second), scratch: make([]float64, 0, jitterSpan)}
 }
 
 // observe is called once per second with the second's sample, after w
 // (the stable window) took it.
 func (j *secJitter) observe(w *secWindow, v float64) {
-	if j.count > 0 && !sameValue(v, j.buf[(j.next-1+jitterSpan)%jitterSpan], sameStep) {
+	h := j.hist
+	if h.count > 0 && !sameValue(v, h.at(h.count-1), sameStep) {
 		if j.runStart > 0 {
 			// A run seen from its start (the first one is not).
 			j.steps.push(j.seen-j.runStart, j.seen)
@@ -136,33 +135,27 @@ func (j *secJitter) observe(w *secWindow, v float64) {
 		j.runStart = j.seen
 	}
 	j.seen++
-	j.buf[j.next] = v
-	j.next = (j.next + 1) % jitterSpan
-	j.count = min(j.count+1, jitterSpan)
+	h.push(v)
 	if j.n++; j.n < jitterEvery {
 		return
 	}
 	j.n = 0
 	j.sigma, j.lag = 0, 1
-	if j.count < len(w.buf) || w.count < len(w.buf) || len(w.buf) < 10 {
+	if h.count < len(w.buf) || w.count < len(w.buf) || len(w.buf) < 10 {
 		return
 	}
 	j.steps.dropBefore(j.seen - jitterSpan)
-	if j.lag = j.steps.median(&j.runs, j.count); j.lag == 1 {
+	if j.lag = j.steps.median(&j.runs, h.count); j.lag == 1 {
 		// Seconds that move: their scatter over the stable window, as
 		// it was tuned on per-second access logs.
-		at := func(i int) float64 { return w.buf[(w.next+i)%len(w.buf)] }
-		j.sigma = robustScatter(len(w.buf), at, j.scratch)
+		j.sigma = robustScatter(len(w.buf), w.at, j.scratch)
 		return
 	}
-	if j.lag >= len(w.buf) || 2*j.lag+minJitterDiffs > j.count {
+	if j.lag >= len(w.buf) || 2*j.lag+minJitterDiffs > h.count {
 		// Steps of a minute or more are the scatter floor's.
 		return
 	}
-	// The samples oldest first.
-	start := (j.next - j.count + jitterSpan) % jitterSpan
-	at := func(i int) float64 { return j.buf[(start+i)%jitterSpan] }
-	j.sigma = robustScatterLag(j.count, j.lag, at, j.scratch)
+	j.sigma = robustScatterLag(h.count, j.lag, h.at, j.scratch)
 }
 
 // sameStep is the relative change below which two seconds hold the same

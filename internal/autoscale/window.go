@@ -52,6 +52,11 @@ func (w *secWindow) mean() float64 {
 
 func (w *secWindow) empty() bool { return w.count == 0 }
 
+// at is the i-th sample held, oldest first (0 ≤ i < count).
+func (w *secWindow) at(i int) float64 {
+	return w.buf[(w.next-w.count+i+2*len(w.buf))%len(w.buf)]
+}
+
 // allZero reports whether every sample in the window is zero.
 func (w *secWindow) allZero() bool {
 	n := w.count
