@@ -99,11 +99,11 @@ func TestShoalNoScaleInDuringOutageGuard(t *testing.T) {
 // requests hold capacity without the surge.
 func TestShoalOutageGuardTriggers(t *testing.T) {
 	g := newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: time.Hour, OutageSurge: 1})
-	now := t0
+	now, usual := t0, 15.0
 	feed := func(secs int, rate, errs float64) {
 		for i := 0; i < secs; i++ {
 			if g.observe(Sample{T: now, Arrivals: rate, Errors: errs}, rate/10) {
-				g.update(now, 10, 15)
+				g.update(now, 10, usual)
 			}
 			now = now.Add(time.Second)
 		}
@@ -118,6 +118,31 @@ func TestShoalOutageGuardTriggers(t *testing.T) {
 	feed(30, 800, 600) // three quarters failing, traffic unchanged
 	if h, why := g.floor(now, 0); h != 80 || why != causeFailing {
 		t.Fatalf("failing: hold %.0f (%s), want 80 without surge", h, why)
+	}
+
+	// The same fall, 80 → 8 in flight, over ten minutes (a flash crowd
+	// winding down, a minute step at a time) is load going away, however
+	// low it ends, although the profile expects 50. Made
+	// abrupt, the last step is one.
+	usual = 50
+	for _, abrupt := range []bool{false, true} {
+		g = newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: time.Hour, OutageSurge: 1})
+		feed(300, 800, 0)
+		for step := 9; step >= 1; step-- {
+			rate := 80.0 * float64(step) // 720, 640, … 80 a second
+			if abrupt {
+				rate = 800
+			}
+			feed(60, rate, 0)
+		}
+		feed(60, 80, 0)
+		h, _ := g.floor(now, 0)
+		if !abrupt && h != 0 {
+			t.Fatalf("fall over ten minutes: hold %.0f, want none", h)
+		}
+		if abrupt && h != 160 {
+			t.Fatalf("fall within seconds: hold %.0f, want 160 (80 and the surge)", h)
+		}
 	}
 }
 
