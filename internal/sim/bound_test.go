@@ -102,6 +102,26 @@ func TestEstimateScatter(t *testing.T) {
 	}
 }
 
+// What scatter costs is paid in instances: a trace that grows from a few
+// requests a minute (Poisson scatter of about 45 %) to thousands (5 %) is
+// read at its busy level, which is nearly all of its cost.
+func TestEstimateScatterWeighsBusyBuckets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 14 * 1440
+	tr := &Trace{Name: "growing", Bucket: time.Minute, Counts: make([]float64, n), Missing: make([]bool, n)}
+	for i := range tr.Counts {
+		if i < n/2 {
+			tr.Counts[i] = float64(poisson(rng, 5))
+		} else {
+			tr.Counts[i] = math.Round(5000 * math.Exp(0.05*rng.NormFloat64()))
+		}
+	}
+	sc := EstimateScatter(tr, 30*time.Second)
+	if !sc.OK || sc.Sigma < 0.04 || sc.Sigma > 0.065 {
+		t.Fatalf("quiet half then busy half: %+v, want σ of the busy half, 0.05", sc)
+	}
+}
+
 func TestWriteBarSaysWhenScatterPutsOracleOutOfReach(t *testing.T) {
 	rs := []Result{
 		{Policy: "hpa", Target: 7, InstanceSeconds: 100 * 3600, ExcessViolPct: 0.1, SLOViolationPct: 0.1},
