@@ -2,6 +2,7 @@ package autoscale
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -33,6 +34,13 @@ type outageGuard struct {
 	binFill         int
 	errs, arrs      float64
 	curErrs, curArr float64
+	// mins are minute means of the last two hours (a ring), the history
+	// lowLevel reads; minSum and minBins build the current minute.
+	mins          [guardMinutes]float64
+	minN, minHead int
+	minSum        float64
+	minBins       int
+	sorted        [guardMinutes]float64
 	// Surge is the learned return surge (fraction above the pre-outage
 	// demand); saved with the policy's state.
 	Surge float64
@@ -83,6 +91,13 @@ func (g *outageGuard) observe(s Sample, v float64) bool {
 	g.binFill = min(g.binFill+1, len(g.bins))
 	g.errs, g.arrs = g.curErrs, g.curArr
 	g.binSum, g.binN, g.curErrs, g.curArr = 0, 0, 0, 0
+	g.minSum += g.last10()
+	if g.minBins++; g.minBins*guardBin >= 60 {
+		g.mins[g.minHead] = g.minSum / float64(g.minBins)
+		g.minHead = (g.minHead + 1) % guardMinutes
+		g.minN = min(g.minN+1, guardMinutes)
+		g.minSum, g.minBins = 0, 0
+	}
 	if !g.returnUntil.IsZero() {
 		last := g.bins[(g.binHead+len(g.bins)-1)%len(g.bins)]
 		g.returnMax = math.Max(g.returnMax, last)
@@ -106,6 +121,26 @@ func (g *outageGuard) before30() float64 {
 		m = math.Max(m, g.bins[(g.binHead+len(g.bins)-1-k)%len(g.bins)])
 	}
 	return m
+}
+
+// guardMinutes is how far back lowLevel looks: two hours of minutes.
+const guardMinutes = 120
+
+// lowLevel is the demand of the last two hours without its bursts: the
+// 20th percentile of the minute means (ok false before the first minute).
+// An outage takes the traffic below it; a batch or a flash crowd that
+// ends takes it back to about it. Without this, every abrupt end of a
+// batch of calls whose timing the profile had half learned was held as an
+// outage for an hour and a half: ETL-like windows every three hours cost
+// shoal 2.3× oracle's instance time, two thirds of it the guard.
+func (g *outageGuard) lowLevel() (float64, bool) {
+	if g.minN == 0 {
+		return 0, false
+	}
+	xs := g.sorted[:g.minN]
+	copy(xs, g.mins[:g.minN])
+	slices.Sort(xs)
+	return xs[g.minN/5], true
 }
 
 func (g *outageGuard) learnSurge() {
@@ -138,6 +173,10 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 		// load going away (a batch ending, a test stopping): only failures
 		// trigger then.
 		collapsed := ref >= unit && cur < g.ratio*ref && usualNow >= 0.5*ref
+		if low, ok := g.lowLevel(); collapsed && ok && cur >= g.ratio*low {
+			// Back to where it was before it rose: load going away.
+			collapsed = false
+		}
 		if !collapsed && !(failing && ref >= unit) {
 			return
 		}

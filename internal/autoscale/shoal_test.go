@@ -144,6 +144,25 @@ func TestShoalOutageGuardTriggers(t *testing.T) {
 			t.Fatalf("fall within seconds: hold %.0f, want 160 (80 and the surge)", h)
 		}
 	}
+
+	// A batch of calls that ends at once takes the demand back to where it
+	// was before the batch: load going away, although the fall is abrupt
+	// and the profile, which learned the batch, expects half of it. The
+	// same fall from the same batch to a twentieth of that level is an
+	// outage.
+	for _, after := range []float64{100, 5} {
+		g = newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: time.Hour, OutageSurge: 1})
+		feed(3600, 100, 0) // an hour at 10 in flight
+		feed(1200, 800, 0) // a 20-minute batch at 80
+		feed(30, after, 0)
+		h, _ := g.floor(now, 0)
+		if after == 100 && h != 0 {
+			t.Fatalf("batch over, back to 10 in flight: hold %.0f, want none", h)
+		}
+		if after == 5 && h != 160 {
+			t.Fatalf("batch cut to 0.5 in flight: hold %.0f, want 160", h)
+		}
+	}
 }
 
 // Without a learned profile, a collapse is the load going away: shoal
