@@ -178,7 +178,7 @@ const (
 // scale-in window (ShoalParams.ScaleDownStabilization). TimeScaled keeps
 // that part in real time; TestTimeScaledOneIsTheDefaults fails if it and
 // ShoalParams.withDefaults disagree.
-const shoalScaleDownColdStarts = 4
+const shoalScaleDownColdStarts = 3
 
 // TimeScaled returns p with the policies' own time constants multiplied
 // by f (0.1: ten times faster), whether p sets them or leaves them to their

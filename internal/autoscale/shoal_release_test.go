@@ -80,23 +80,23 @@ func TestShoalHoldsUnforeseenBurst(t *testing.T) {
 	}
 }
 
-// With a long cold start the scale-in window (8 min) reaches the next
+// With a long cold start the scale-in window (7.5 min) reaches the next
 // quarter-hour timer; the release reads only a lead ahead, because the
 // predictive part orders that spike again in time, so the capacity of the
 // last one is not held for the next.
 func TestShoalReleaseLooksOnlyALeadAhead(t *testing.T) {
 	load := timerLoad(time.Time{})
-	a := newShoal(t, Params{Target: 10, ColdStart: 120 * time.Second})
-	if w := a.ScaleDownStabilization(); w < 8*time.Minute {
-		t.Fatalf("scale-in window %v, want ≥ 8 min with a 120 s cold start", w)
+	a := newShoal(t, Params{Target: 10, ColdStart: 150 * time.Second})
+	if w := a.ScaleDownStabilization(); w < 7*time.Minute {
+		t.Fatalf("scale-in window %v, want ≥ 7 min with a 150 s cold start", w)
 	}
-	// Three days, then from 3 min before the 10:00 timer to 10:07, when
+	// Three days, then from 3 min before the 10:00 timer to 10:06, when
 	// the window still holds the spike and the next one (10:15) is within
 	// window + lead but not within the lead.
 	now := feedFunc(a.Observe, t0, 3*86400+10*3600-180, load)
-	d, ins := runThrough(a, now, 180+7*60, load, 3)
+	d, ins := runThrough(a, now, 180+6*60, load, 3)
 	if d.Desired > 4 || !strings.Contains(strings.Join(ins, "\n"), "foreseen rise over") {
-		t.Fatalf("at 10:07: %+v after scale-ins %q, want ≤ 4 (the 10:00 spike released)", d, ins)
+		t.Fatalf("at 10:06: %+v after scale-ins %q, want ≤ 4 (the 10:00 spike released)", d, ins)
 	}
 }
 

@@ -211,9 +211,9 @@ func TestShoalLeadAndStabilisationFromColdStart(t *testing.T) {
 	for _, c := range []struct {
 		cold, act, lead, stab time.Duration
 	}{
-		{30 * time.Second, 0, 32 * time.Second, 120 * time.Second},
-		{30 * time.Second, time.Second, 33 * time.Second, 124 * time.Second},
-		{2 * time.Minute, 0, 122 * time.Second, 8 * time.Minute},
+		{30 * time.Second, 0, 32 * time.Second, 90 * time.Second},
+		{30 * time.Second, time.Second, 33 * time.Second, 93 * time.Second},
+		{2 * time.Minute, 0, 122 * time.Second, 6 * time.Minute},
 		{5 * time.Second, 0, 7 * time.Second, time.Minute},
 	} {
 		a := newShoal(t, Params{ColdStart: c.cold, ActuationDelay: c.act})
@@ -275,7 +275,7 @@ func TestShoalReasons(t *testing.T) {
 		t.Fatalf("burst: %+v, want ≥ 15 from the panic window", d)
 	}
 	// After the burst, scale-in waits: the reason says so.
-	now = steady(a, now, 90, 400, 0.1)
+	now = steady(a, now, 70, 400, 0.1)
 	d = a.Decide(State{Now: now, Desired: d.Desired, Ready: d.Desired})
 	if !strings.Contains(d.Reason, "scale-in stabilisation") {
 		t.Fatalf("after the burst: %+v, want held by scale-in stabilisation", d)

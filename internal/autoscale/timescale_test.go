@@ -147,10 +147,10 @@ func TestTimeScaledKeepsTheColdStartReal(t *testing.T) {
 	cases := []struct {
 		coldStart, lead, scaleIn time.Duration
 	}{
-		// 4 × 5 s is under the minute: the scaled minute (15 s) is still
-		// shorter, so four real cold starts remain.
-		{5 * time.Second, 5 * time.Second, 20 * time.Second},
-		{30 * time.Second, 30 * time.Second, 120 * time.Second},
+		// 3 × 6 s is under the minute: the scaled minute (15 s) is still
+		// shorter, so three real cold starts remain.
+		{6 * time.Second, 6 * time.Second, 18 * time.Second},
+		{30 * time.Second, 30 * time.Second, 90 * time.Second},
 		// A cold start so short that the scaled minute is the longer.
 		{time.Second, time.Second, 15 * time.Second},
 	}
