@@ -44,6 +44,10 @@ type outageGuard struct {
 	// Surge is the learned return surge (fraction above the pre-outage
 	// demand); saved with the policy's state.
 	Surge float64
+	// Back and Gone count the collapses the guard held for whose traffic
+	// came back, and those whose traffic was still gone when the hold ran
+	// out; saved with the policy's state (see trustsCollapses).
+	Back, Gone int
 	// active outage
 	since time.Time
 	ref   float64 // pre-outage demand
@@ -154,6 +158,17 @@ func (g *outageGuard) learnSurge() {
 	g.returnUntil, g.returnRef, g.returnMax = time.Time{}, 0, 0
 }
 
+// trustsCollapses says whether a collapse still reads as an outage here.
+// It does until at least two held collapses ran out with the traffic still
+// gone and those outnumber the ones that came back two to one: the service
+// has shown that its load ends that way (business-hours clients that all
+// stop at six, a batch caller the other checks miss), and each such hold
+// costs twice the load's capacity for an hour and a half. Failing requests
+// still start the guard.
+func (g *outageGuard) trustsCollapses() bool {
+	return g.Gone < 2 || g.Gone <= 2*g.Back
+}
+
 // returnWatch is how long after an outage the return surge is measured.
 const returnWatch = 5 * time.Minute
 
@@ -177,6 +192,7 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 			// Back to where it was before it rose: load going away.
 			collapsed = false
 		}
+		collapsed = collapsed && g.trustsCollapses()
 		if !collapsed && !(failing && ref >= unit) {
 			return
 		}
@@ -189,6 +205,7 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 	}
 	if cur >= 0.5*g.ref && !failing {
 		if g.cause == causeCollapse {
+			g.Back++
 			// Learn the return surge from collapses only: after failures
 			// that did not cut the traffic, "the surge" would be the load
 			// that caused them.
@@ -212,6 +229,9 @@ func (g *outageGuard) floor(now time.Time, usual float64) (float64, string) {
 		// Release slowly: linearly over half the hold again.
 		f := 1 - float64(age-g.hold)/float64(g.hold/2)
 		if f <= 0 {
+			if g.cause == causeCollapse {
+				g.Gone++
+			}
 			g.since = time.Time{}
 			return 0, ""
 		}

@@ -6,11 +6,16 @@ import (
 )
 
 // shoalSnapshot is what Shoal saves: the forecaster's own snapshot and what
-// the outage guard learned. Windows are seconds long and are not kept.
+// the outage guard learned. Windows are seconds long and are not kept (nor
+// is the guard's two hours of minutes).
 type shoalSnapshot struct {
 	Shoal      int             `json:"shoal"`
 	Forecaster json.RawMessage `json:"forecaster"`
 	Surge      float64         `json:"outage_surge"`
+	// Collapses the guard held whose traffic came back, and those still
+	// gone when the hold ran out (absent from older snapshots: zero).
+	CollapsesBack int `json:"collapses_back,omitempty"`
+	CollapsesGone int `json:"collapses_gone,omitempty"`
 }
 
 const shoalSnapshotVersion = 2
@@ -21,7 +26,8 @@ func (a *Shoal) Snapshot() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(shoalSnapshot{Shoal: shoalSnapshotVersion, Forecaster: fc, Surge: a.guard.Surge})
+	b, err := json.Marshal(shoalSnapshot{Shoal: shoalSnapshotVersion, Forecaster: fc, Surge: a.guard.Surge,
+		CollapsesBack: a.guard.Back, CollapsesGone: a.guard.Gone})
 	if err != nil {
 		return nil, fmt.Errorf("encoding shoal state: %w", err)
 	}
@@ -45,5 +51,6 @@ func (a *Shoal) Restore(data []byte) error {
 		return err
 	}
 	a.guard.Surge = min(max(s.Surge, 0), 3)
+	a.guard.Back, a.guard.Gone = max(s.CollapsesBack, 0), max(s.CollapsesGone, 0)
 	return nil
 }

@@ -165,6 +165,42 @@ func TestShoalOutageGuardTriggers(t *testing.T) {
 	}
 }
 
+// A service whose collapses never come back (clients that all stop at the
+// same time, every day) stops being guarded after two of them; one whose
+// outages came back keeps the guard.
+func TestOutageGuardLearnsCollapsesThatStayGone(t *testing.T) {
+	now := t0
+	g := newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: 10 * time.Minute, OutageSurge: 1})
+	feed := func(secs int, rate float64) (held bool) {
+		for i := 0; i < secs; i++ {
+			if g.observe(Sample{T: now, Arrivals: rate}, rate/10) {
+				g.update(now, 10, 80)
+			}
+			if h, _ := g.floor(now, 0); h > 0 {
+				held = true
+			}
+			now = now.Add(time.Second)
+		}
+		return held
+	}
+	for day := range 3 {
+		feed(7200, 800)      // two hours at 80 in flight
+		held := feed(960, 5) // then gone for 16 min: past the hold and its release
+		if want := day < 2; held != want {
+			t.Fatalf("collapse %d: held %v, want %v (gone %d, back %d)", day+1, held, want, g.Gone, g.Back)
+		}
+	}
+	if g.Gone != 2 || g.Back != 0 {
+		t.Fatalf("gone %d, back %d; want 2 and 0", g.Gone, g.Back)
+	}
+	// Outages that came back keep it trusted.
+	g.Back = 1
+	feed(7200, 800)
+	if !feed(60, 5) {
+		t.Fatalf("two collapses gone, one back: not held, want held")
+	}
+}
+
 // Without a learned profile, a collapse is the load going away: shoal
 // scales in (only failures would make it hold).
 func TestShoalNoGuardWithoutHistory(t *testing.T) {
@@ -180,7 +216,8 @@ func TestShoalNoGuardWithoutHistory(t *testing.T) {
 	}
 }
 
-// The return surge after an outage is learned and saved with the state.
+// The return surge after an outage is learned and saved with the state,
+// and so is how many held collapses came back or stayed gone.
 func TestShoalLearnsReturnSurge(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
 	now := steady(a, t0, 2*86400, 800, 0.1)
@@ -191,9 +228,13 @@ func TestShoalLearnsReturnSurge(t *testing.T) {
 	if s := a.guard.Surge; s < 1.4 || s > 1.6 {
 		t.Fatalf("learned surge %.2f, want 1.5", s)
 	}
+	if a.guard.Back != 1 || a.guard.Gone != 0 {
+		t.Fatalf("collapses back %d, gone %d; want 1 and 0", a.guard.Back, a.guard.Gone)
+	}
+	a.guard.Gone = 2 // as if two later collapses had stayed gone
 	b := restoredCopy(t, a)
-	if b.guard.Surge != a.guard.Surge {
-		t.Fatalf("restored surge %.2f, want %.2f", b.guard.Surge, a.guard.Surge)
+	if b.guard.Surge != a.guard.Surge || b.guard.Back != 1 || b.guard.Gone != 2 {
+		t.Fatalf("restored surge %.2f, back %d, gone %d; want %.2f, 1, 2", b.guard.Surge, b.guard.Back, b.guard.Gone, a.guard.Surge)
 	}
 	// A version-1 snapshot (the bare forecaster) still restores.
 	old, err := a.fc.Snapshot()
