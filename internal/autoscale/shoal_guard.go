@@ -44,10 +44,14 @@ type outageGuard struct {
 	// Surge is the learned return surge (fraction above the pre-outage
 	// demand); saved with the policy's state.
 	Surge float64
-	// Back and Gone count the collapses the guard held for whose traffic
-	// came back, and those whose traffic was still gone when the hold ran
-	// out; saved with the policy's state (see trustsCollapses).
-	Back, Gone int
+	// Back and Gone count the collapses whose traffic came back, and those
+	// whose traffic was still gone when the hold ran out; saved with the
+	// policy's state (see trustsCollapses). A collapse not trusted is still
+	// followed (shadowSince, shadowRef) without holding anything, so the
+	// counts keep learning.
+	Back, Gone  int
+	shadowSince time.Time
+	shadowRef   float64
 	// active outage
 	since time.Time
 	ref   float64 // pre-outage demand
@@ -169,6 +173,21 @@ func (g *outageGuard) trustsCollapses() bool {
 	return g.Gone < 2 || g.Gone <= 2*g.Back
 }
 
+// followShadow follows a collapse the guard did not hold for: whether its
+// traffic comes back while a hold would have lasted (Back) or not (Gone),
+// so that a service whose collapses turn into outages earns the guard back.
+func (g *outageGuard) followShadow(now time.Time, cur float64) {
+	switch {
+	case cur >= 0.5*g.shadowRef:
+		g.Back++
+	case now.Sub(g.shadowSince) > g.hold*3/2:
+		g.Gone++
+	default:
+		return
+	}
+	g.shadowSince = time.Time{}
+}
+
 // returnWatch is how long after an outage the return surge is measured.
 const returnWatch = 5 * time.Minute
 
@@ -182,6 +201,9 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 	}
 	cur := g.last10()
 	failing := g.arrs > 0 && g.errs >= g.errRatio*g.arrs
+	if !g.shadowSince.IsZero() {
+		g.followShadow(now, cur)
+	}
 	if g.since.IsZero() {
 		ref := g.before30()
 		// Without a seasonal profile a collapse cannot be told from the
@@ -192,7 +214,12 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 			// Back to where it was before it rose: load going away.
 			collapsed = false
 		}
-		collapsed = collapsed && g.trustsCollapses()
+		if collapsed && !g.trustsCollapses() {
+			if g.shadowSince.IsZero() {
+				g.shadowSince, g.shadowRef = now, ref
+			}
+			collapsed = false
+		}
 		if !collapsed && !(failing && ref >= unit) {
 			return
 		}

@@ -166,8 +166,8 @@ func TestShoalOutageGuardTriggers(t *testing.T) {
 }
 
 // A service whose collapses never come back (clients that all stop at the
-// same time, every day) stops being guarded after two of them; one whose
-// outages came back keeps the guard.
+// same time, every day) stops being guarded after two of them; collapses
+// are still followed, and when they start coming back the guard returns.
 func TestOutageGuardLearnsCollapsesThatStayGone(t *testing.T) {
 	now := t0
 	g := newOutageGuard(ShoalParams{CollapseRatio: 0.3, OutageErrorRatio: 0.5, CollapseHold: 10 * time.Minute, OutageSurge: 1})
@@ -190,14 +190,25 @@ func TestOutageGuardLearnsCollapsesThatStayGone(t *testing.T) {
 			t.Fatalf("collapse %d: held %v, want %v (gone %d, back %d)", day+1, held, want, g.Gone, g.Back)
 		}
 	}
-	if g.Gone != 2 || g.Back != 0 {
-		t.Fatalf("gone %d, back %d; want 2 and 0", g.Gone, g.Back)
+	// The third was followed without holding, and stayed gone too.
+	if g.Gone != 3 || g.Back != 0 {
+		t.Fatalf("gone %d, back %d; want 3 and 0", g.Gone, g.Back)
 	}
-	// Outages that came back keep it trusted.
-	g.Back = 1
+	// Collapses that come back, held or not, earn the guard back: after
+	// two returns (3 gone ≤ 2 × 2 back) a collapse is held again.
+	for back := 1; back <= 2; back++ {
+		feed(7200, 800)
+		if feed(60, 5) {
+			t.Fatalf("return %d: held while %d gone and %d back", back, g.Gone, g.Back)
+		}
+		feed(600, 800)
+		if g.Back != back {
+			t.Fatalf("after a return: back %d, want %d", g.Back, back)
+		}
+	}
 	feed(7200, 800)
 	if !feed(60, 5) {
-		t.Fatalf("two collapses gone, one back: not held, want held")
+		t.Fatalf("3 collapses gone, 2 back: not held, want held")
 	}
 }
 
