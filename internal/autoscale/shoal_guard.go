@@ -9,8 +9,10 @@ import (
 // outageGuard holds capacity through an outage.
 //
 // When the observed demand collapses abruptly (the last 10 s fall below
-// CollapseRatio of what the minute before carried) although the learned
-// seasonal profile expects about the usual demand, or when a large share of
+// CollapseRatio of what the minute before carried, and of the level of the
+// last two hours without bursts) although the learned seasonal profile
+// expects about the usual demand — on a service whose collapses have not
+// mostly stayed gone (see trustsCollapses) — or when a large share of
 // requests fail, the service is most likely down, cut off, or blind, not
 // idle: the traffic comes back at once, usually with the clients' retries on
 // top, and a cold start at that moment is the worst case. A reactive policy

@@ -12,8 +12,8 @@ type shoalSnapshot struct {
 	Shoal      int             `json:"shoal"`
 	Forecaster json.RawMessage `json:"forecaster"`
 	Surge      float64         `json:"outage_surge"`
-	// Collapses the guard held whose traffic came back, and those still
-	// gone when the hold ran out (absent from older snapshots: zero).
+	// Collapses whose traffic came back, and those still gone when the
+	// guard's hold ran out or would have (absent from older snapshots: 0).
 	CollapsesBack int `json:"collapses_back,omitempty"`
 	CollapsesGone int `json:"collapses_gone,omitempty"`
 }
