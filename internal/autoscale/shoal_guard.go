@@ -109,8 +109,7 @@ func (g *outageGuard) observe(s Sample, v float64) bool {
 		g.minSum, g.minBins = 0, 0
 	}
 	if !g.returnUntil.IsZero() {
-		last := g.bins[(g.binHead+len(g.bins)-1)%len(g.bins)]
-		g.returnMax = math.Max(g.returnMax, last)
+		g.returnMax = math.Max(g.returnMax, g.last10())
 		if s.T.After(g.returnUntil) {
 			g.learnSurge()
 		}
@@ -180,15 +179,22 @@ func (g *outageGuard) trustsCollapses() bool {
 // so that a service whose collapses turn into outages earns the guard back.
 func (g *outageGuard) followShadow(now time.Time, cur float64) {
 	switch {
-	case cur >= 0.5*g.shadowRef:
+	case isBack(cur, g.shadowRef):
 		g.Back++
-	case now.Sub(g.shadowSince) > g.hold*3/2:
+	case now.Sub(g.shadowSince) > g.holdEnd():
 		g.Gone++
 	default:
 		return
 	}
 	g.shadowSince = time.Time{}
 }
+
+// isBack says whether the traffic cur is back from a collapse of ref.
+func isBack(cur, ref float64) bool { return cur >= 0.5*ref }
+
+// holdEnd is how long a hold lasts: CollapseHold, then a release over
+// half of it again.
+func (g *outageGuard) holdEnd() time.Duration { return g.hold + g.hold/2 }
 
 // returnWatch is how long after an outage the return surge is measured.
 const returnWatch = 5 * time.Minute
@@ -212,9 +218,12 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 		// load going away (a batch ending, a test stopping): only failures
 		// trigger then.
 		collapsed := ref >= unit && cur < g.ratio*ref && usualNow >= 0.5*ref
-		if low, ok := g.lowLevel(); collapsed && ok && cur >= g.ratio*low {
-			// Back to where it was before it rose: load going away.
-			collapsed = false
+		if collapsed {
+			// Back to where it was before it rose: load going away. (The
+			// sort is done only here, not every 10 s.)
+			if low, ok := g.lowLevel(); ok && cur >= g.ratio*low {
+				collapsed = false
+			}
 		}
 		if collapsed && !g.trustsCollapses() {
 			if g.shadowSince.IsZero() {
@@ -232,7 +241,7 @@ func (g *outageGuard) update(now time.Time, unit, usualNow float64) {
 		}
 		return
 	}
-	if cur >= 0.5*g.ref && !failing {
+	if isBack(cur, g.ref) && !failing {
 		if g.cause == causeCollapse {
 			g.Back++
 			// Learn the return surge from collapses only: after failures
@@ -256,15 +265,14 @@ func (g *outageGuard) floor(now time.Time, usual float64) (float64, string) {
 	}
 	if age := now.Sub(g.since); age > g.hold {
 		// Release slowly: linearly over half the hold again.
-		f := 1 - float64(age-g.hold)/float64(g.hold/2)
-		if f <= 0 {
+		if age >= g.holdEnd() {
 			if g.cause == causeCollapse {
 				g.Gone++
 			}
 			g.since = time.Time{}
 			return 0, ""
 		}
-		hold *= f
+		hold *= 1 - float64(age-g.hold)/float64(g.hold/2)
 	}
 	return hold, g.cause
 }
