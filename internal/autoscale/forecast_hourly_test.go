@@ -115,3 +115,25 @@ func TestHourlyPatternSnapshot(t *testing.T) {
 	}
 	feedFunc(c.Observe, now, 3600, timers(rand.New(rand.NewPCG(7, 8))))
 }
+
+// A timer's spike is the same number of requests whatever the base: over a
+// quiet night it is many times the minutes around it, and it is ordered at
+// its full size, not capped at a few times the base.
+func TestHourlyPatternSizesTallSpikes(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	rng := rand.New(rand.NewPCG(9, 10))
+	load := func(t time.Time) float64 {
+		v := 8 * (1 + 0.1*(rng.Float64()-0.5))
+		if (t.Unix()/60)%5 == 0 {
+			v += 120 // 128 in flight: 13 instances at the target
+		}
+		return v
+	}
+	start := t0.Add(12 * time.Hour)
+	// Six hours, then to 30 s before a firing (the lead is 32 s).
+	now := feedFunc(a.Observe, start, 6*3600-30, load)
+	d := a.Decide(State{Now: now, Desired: 2, Ready: 2})
+	if d.Desired < 12 {
+		t.Fatalf("30 s before a ×15 timer: %+v, want ≥ 12 instances for its 128 in flight", d)
+	}
+}
