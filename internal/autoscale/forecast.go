@@ -50,6 +50,9 @@ type forecastState struct {
 	RecentErr  float64           `json:"recent_err"`
 	Pending    []pendingForecast `json:"pending"`
 	Errors     *decayingQuantile `json:"errors"`
+	// Sized are the errors by the forecast's octave (see marginQuantile;
+	// absent from older snapshots).
+	Sized []*decayingQuantile `json:"sized,omitempty"`
 	// Hourly is the minute-of-hour pattern (absent from older snapshots).
 	Hourly hourlyState `json:"hourly"`
 	// Periodic is the recurrence detector's ring (absent from older
@@ -83,6 +86,7 @@ func NewForecaster(fp ForecastParams, unit float64, lead time.Duration) *Forecas
 		Pending:  make([]pendingForecast, int(lead/time.Minute)+3),
 		Hourly:   newHourlyState(),
 		Periodic: newPeriodState(),
+		Sized:    make([]*decayingQuantile, sizedOctaves),
 	}
 	f.periodScratch = make([]float64, 0, periodRing)
 	for i := range f.st.Pending {
@@ -277,7 +281,7 @@ func (f *Forecaster) Forecast(t time.Time) (point, upper float64, ok bool) {
 	if pc, ok := f.forecastMinute(floorDiv(int64(math.Floor(sec)), 60)); ok && pc > point {
 		point = pc
 	}
-	q := f.errQ.quantile(f.fp.Quantile)
+	q := f.marginQuantile(point)
 	upper = math.Max(0, point+q*math.Max(point, f.unit))
 	return point, upper, true
 }

@@ -37,6 +37,7 @@ func (f *Forecaster) checkForecast(m int64, y float64, recurring bool) {
 		return
 	}
 	f.errQ.add(e)
+	f.addSized(slot.Value, e)
 	// One wild minute (traffic back after an outage) must not switch the
 	// forecast off for hours: its weight in the recent error is capped.
 	ae := math.Min(math.Abs(e), 3)

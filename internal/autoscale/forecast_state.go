@@ -40,14 +40,21 @@ func (f *Forecaster) Restore(data []byte) error {
 		return fmt.Errorf("forecaster state: profile lengths %d/%d, want %d/%d",
 			len(st.Daily), len(st.Weekly), minutesPerDay, minutesPerWeek)
 	}
-	q := newDecayingQuantile(f.fp.ErrorHalfLife.Minutes())
-	if st.Errors != nil && len(st.Errors.Bins) == errBins {
-		q.Bins, q.Total, q.Weight, q.Count = st.Errors.Bins, st.Errors.Total, st.Errors.Weight, st.Errors.Count
-		if q.Weight <= 0 {
-			q.Weight = 1
-		}
+	half := f.fp.ErrorHalfLife.Minutes()
+	q := restoreQuantile(st.Errors, half)
+	if q == nil {
+		q = newDecayingQuantile(half)
 	}
 	st.Errors = q
+	sized := make([]*decayingQuantile, sizedOctaves)
+	if len(st.Sized) == sizedOctaves {
+		// Otherwise saved before errors were kept by size, or with
+		// other octaves: learned afresh.
+		for i, s := range st.Sized {
+			sized[i] = restoreQuantile(s, half)
+		}
+	}
+	st.Sized = sized
 	if !st.Hourly.valid() {
 		// Saved before the hourly pattern existed: learn it afresh.
 		st.Hourly = newHourlyState()
