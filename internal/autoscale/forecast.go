@@ -16,8 +16,9 @@ import (
 // estimate of observed/profile (today's level against the usual one, and its
 // trend) extrapolated h minutes; c (one instance's target) keeps the ratio
 // sane near zero. Errors of the forecasts made lead-ahead are normalised by
-// max(forecast, c) and kept in a decaying histogram, whose upper quantile is
-// the safety margin. Memory is fixed: 1440 + 10080 minute slots.
+// max(forecast, c) and kept in decaying histograms, all of them and by the
+// forecast's size (forecast_sized.go), whose upper quantile is the safety
+// margin. Memory is fixed: 1440 + 10080 minute slots.
 type Forecaster struct {
 	fp   ForecastParams
 	unit float64
