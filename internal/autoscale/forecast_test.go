@@ -347,3 +347,28 @@ func TestForecastDoesNotInterpolateTowardsPeakMinute(t *testing.T) {
 		t.Errorf("20 s before a step that stays: %.1f, want interpolated between 40 and 80", p)
 	}
 }
+
+// A timer every other minute keeps its last spike in the stable window;
+// the next spike is ordered at its own size, not that size again over a
+// level the last spike inflated.
+func TestShoalRiseSizedWithoutTheLastSpike(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	rng := rand.New(rand.NewPCG(11, 12))
+	load := func(ts time.Time) float64 {
+		v := 20 * (1 + 0.1*(rng.Float64()-0.5))
+		if (ts.Unix()/60)%2 == 0 {
+			v += 100 // 120 in flight: 12 instances at the target
+		}
+		return v
+	}
+	// Two days and three hours, then to 30 s before a firing (the lead
+	// is 32 s): the last spike ended 30 s ago.
+	now := feedFunc(a.Observe, t0, 2*86400+3*3600+60+30, load)
+	if a.fc.Status() != Usable {
+		t.Fatalf("status %v, want usable", a.fc.Status())
+	}
+	d := a.Decide(State{Now: now, Desired: 3, Ready: 3})
+	if !strings.Contains(d.Reason, "forecast") || d.Desired < 12 || d.Desired > 16 {
+		t.Fatalf("30 s before a 12-instance spike: %+v, want 12–16 ordered by the forecast", d)
+	}
+}

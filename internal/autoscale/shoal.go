@@ -322,7 +322,11 @@ func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted fl
 // on), and its margin is the error of that level; sizing for it bought
 // capacity for noise at every predicted rise (bursty and two-days had
 // about twice the violations at equal cost). The observed demand is the
-// best level there is; the forecaster knows the shape.
+// best level there is; the forecaster knows the shape. The level is the
+// last seconds' when they are lower than the stable window's: the ratio
+// starts from the forecast for now, and a timer that fires every minute or
+// two keeps its last spike in the stable window, which counted the spike
+// twice (a `*/2` timer: a quarter less instance time at equal violations).
 func (a *Shoal) riseDemand(now time.Time, observed, point, upper float64) float64 {
 	c := a.p.Target
 	base, _, ok := a.fc.Forecast(now)
@@ -333,7 +337,8 @@ func (a *Shoal) riseDemand(now time.Time, observed, point, upper float64) float6
 	if r <= 1 || r >= sharpRise && a.fc.SharpRisesMiss() {
 		return 0
 	}
-	return (observed+c)*r - c + a.s.RiseMargin*math.Min(1, r-1)*(upper-point)
+	level := math.Min(observed, a.panicWin.mean())
+	return (level+c)*r - c + a.s.RiseMargin*math.Min(1, r-1)*(upper-point)
 }
 
 // outageFloor is the demand the outage guard holds (0: none) and why.
