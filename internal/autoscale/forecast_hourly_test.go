@@ -24,6 +24,20 @@ func noisyTimer(rng *rand.Rand, period int64, x float64) func(time.Time) float64
 	}
 }
 
+// addedTimer is base in flight with ±5 % noise, plus add in the first
+// minute of every period minutes: a timer's requests over a load of their
+// own, so the spike's ratio to the minutes around it grows as the load
+// falls.
+func addedTimer(rng *rand.Rand, base float64, period int64, add float64) func(time.Time) float64 {
+	return func(t time.Time) float64 {
+		v := base * (1 + 0.1*(rng.Float64()-0.5))
+		if (t.Unix()/60)%period == 0 {
+			v += add
+		}
+		return v
+	}
+}
+
 // Within hours, long before the daily profile is usable, shoal learns a
 // timer that fires every 15 minutes and orders its capacity a lead ahead;
 // a fresh policy (and one fed the same hours without the timer) does not.
@@ -122,13 +136,7 @@ func TestHourlyPatternSnapshot(t *testing.T) {
 func TestHourlyPatternSizesTallSpikes(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
 	rng := rand.New(rand.NewPCG(9, 10))
-	load := func(t time.Time) float64 {
-		v := 8 * (1 + 0.1*(rng.Float64()-0.5))
-		if (t.Unix()/60)%5 == 0 {
-			v += 120 // 128 in flight: 13 instances at the target
-		}
-		return v
-	}
+	load := addedTimer(rng, 8, 5, 120) // 128 in flight: 13 instances at the target
 	start := t0.Add(12 * time.Hour)
 	// Six hours, then to 30 s before a firing (the lead is 32 s).
 	now := feedFunc(a.Observe, start, 6*3600-30, load)

@@ -354,13 +354,7 @@ func TestForecastDoesNotInterpolateTowardsPeakMinute(t *testing.T) {
 func TestShoalRiseSizedWithoutTheLastSpike(t *testing.T) {
 	a := newShoal(t, Params{Target: 10})
 	rng := rand.New(rand.NewPCG(11, 12))
-	load := func(ts time.Time) float64 {
-		v := 20 * (1 + 0.1*(rng.Float64()-0.5))
-		if (ts.Unix()/60)%2 == 0 {
-			v += 100 // 120 in flight: 12 instances at the target
-		}
-		return v
-	}
+	load := addedTimer(rng, 20, 2, 100) // 120 in flight: 12 instances at the target
 	// Two days and three hours, then to 30 s before a firing (the lead
 	// is 32 s): the last spike ended 30 s ago.
 	now := feedFunc(a.Observe, t0, 2*86400+3*3600+60+30, load)
