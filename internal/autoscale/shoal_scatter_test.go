@@ -196,3 +196,31 @@ func TestScatterFloorReadsBucketsOfMinutes(t *testing.T) {
 		t.Errorf("hourly buckets: floor %.1f, want none", v)
 	}
 }
+
+// σ is read from two hours of second differences, not half an hour: the
+// estimate of a ±30 % scatter must stay within a sixth of it, where
+// half an hour's strayed by a quarter and moved the floor with it.
+func TestScatterFloorSigmaIsSteady(t *testing.T) {
+	var sum, sum2 float64
+	n := 0
+	for seed := range uint64(3) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		f := newScatterFloor(3, 5)
+		for i := range 10 * 60 {
+			feedMinutes(f, []float64{100 * math.Exp(0.3*rng.NormFloat64())})
+			if i >= 150 {
+				sum += f.sigma
+				sum2 += f.sigma * f.sigma
+				n++
+			}
+		}
+	}
+	mean := sum / float64(n)
+	sd := math.Sqrt(sum2/float64(n) - mean*mean)
+	if mean < 0.27 || mean > 0.33 {
+		t.Errorf("σ estimated as %.3f on average, want about 0.3", mean)
+	}
+	if sd > 0.05 {
+		t.Errorf("σ's estimate strays by %.3f (standard deviation), want at most 0.05", sd)
+	}
+}
