@@ -30,6 +30,7 @@ type Forecaster struct {
 	// scratch is the hourly pattern's sort buffer, periodScratch the
 	// recurrence detector's.
 	scratch       [hourRefMinutes]float64
+	due           dueMemo
 	periodScratch []float64
 	periodMemo    [4]periodMemo
 }

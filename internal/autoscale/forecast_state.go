@@ -73,5 +73,6 @@ func (f *Forecaster) Restore(data []byte) error {
 	f.st, f.errQ, f.agg = st, q, minuteAgg{}
 	f.memo = [4]minuteMemo{}
 	f.periodMemo = [4]periodMemo{}
+	f.due = dueMemo{}
 	return nil
 }

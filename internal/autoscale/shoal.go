@@ -35,6 +35,7 @@ type Shoal struct {
 	guard   *outageGuard
 	scatter *scatterFloor
 	jitter  *secJitter
+	due     dueHold
 }
 
 // NewShoal builds the shoal policy.
@@ -116,7 +117,9 @@ func (a *Shoal) Decide(st State) Decision {
 	reactiveDemand := demand
 	forecast, predicted, source, note := a.predictive(now, demand)
 	if predicted > demand {
-		a.release.predicted(now, predicted, demand, source != "")
+		// A scheduled window is the daily profile's word, not a pattern's:
+		// released like the forecast's rises (see foreseenRelease.limit).
+		a.release.predicted(now, predicted, demand, source != "" && source != dueSource)
 		demand, reason = predicted, fmt.Sprintf("shoal: forecast (rise predicted %v ahead)", a.s.Lead)
 		if source != "" {
 			reason = fmt.Sprintf("shoal: %s (rise predicted within %v)", source, a.s.Lead)
@@ -311,6 +314,11 @@ func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted fl
 	}
 	if p := rise(a.fc.PeriodicRise(now)); p > predicted {
 		predicted, source = p, "recurring spike"
+	}
+	if note == "" {
+		if p := a.dueWindow(now, observed); p > predicted {
+			predicted, source = p, dueSource
+		}
 	}
 	return upper, predicted, source, note
 }

@@ -16,6 +16,11 @@ type shoalSnapshot struct {
 	// guard's hold ran out or would have (absent from older snapshots: 0).
 	CollapsesBack int `json:"collapses_back,omitempty"`
 	CollapsesGone int `json:"collapses_gone,omitempty"`
+	// How the scheduled windows' holds scored (absent from older
+	// snapshots: none scored, so the next ones are scored before any is
+	// acted on).
+	WindowHolds    int     `json:"window_holds,omitempty"`
+	WindowHitShare float64 `json:"window_hit_share,omitempty"`
 }
 
 const shoalSnapshotVersion = 2
@@ -27,7 +32,8 @@ func (a *Shoal) Snapshot() ([]byte, error) {
 		return nil, err
 	}
 	b, err := json.Marshal(shoalSnapshot{Shoal: shoalSnapshotVersion, Forecaster: fc, Surge: a.guard.Surge,
-		CollapsesBack: a.guard.Back, CollapsesGone: a.guard.Gone})
+		CollapsesBack: a.guard.Back, CollapsesGone: a.guard.Gone,
+		WindowHolds: a.due.n, WindowHitShare: a.due.rate})
 	if err != nil {
 		return nil, fmt.Errorf("encoding shoal state: %w", err)
 	}
@@ -52,5 +58,6 @@ func (a *Shoal) Restore(data []byte) error {
 	}
 	a.guard.Surge = min(max(s.Surge, 0), 3)
 	a.guard.Back, a.guard.Gone = max(s.CollapsesBack, 0), max(s.CollapsesGone, 0)
+	a.due = dueHold{n: max(s.WindowHolds, 0), rate: min(max(s.WindowHitShare, 0), 1)}
 	return nil
 }

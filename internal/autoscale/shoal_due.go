@@ -1,0 +1,95 @@
+package autoscale
+
+import (
+	"math"
+	"time"
+)
+
+// dueHold is the policy's side of scheduled windows (see DueWindow): when
+// the profiles hold a window of at least dueRatio times the level before
+// it, and their minute at now + lead has begun to rise towards it, the
+// demand of the hold's start times that ratio is held until the window
+// comes.
+//
+// Each hold is scored whether or not it was acted on: a hit when the
+// demand rose half the way to the window while it was called for, a miss
+// when the call ended without. A profile also holds what will not come
+// again (a flash crowd's hours, a job that was stopped); when most of the
+// recent holds missed, none is acted on until the windows come again.
+type dueHold struct {
+	active   bool
+	from, to float64   // demand when the hold began, and the level held
+	until    time.Time // when the hold ends if the window has not come
+	// quietUntil: the same window's rise is not read as another.
+	quietUntil time.Time
+	rate       float64 // recent share of holds that were hits
+	n          int
+}
+
+const (
+	dueSource = "scheduled window"
+	// dueRatio: the window must be this many times the level before it.
+	dueRatio   = 2
+	dueAlpha   = 0.25 // weight of one hold in the hit rate
+	dueMinN    = 3    // holds scored before the rate counts
+	dueMinHits = 0.5
+)
+
+// dueWindow returns the demand a scheduled window due calls for (0: none).
+//
+// A hold starts at the first minute the profiles have begun to rise, and
+// lasts until the window comes or dueSpan (and the lead) has passed; no
+// other starts until dueSpan + dueLen after it. The level before the
+// window is read from the profiles' minutes before now + lead, which have
+// learned today's minutes: once a window that did not come today has
+// passed its start, they hold today's low level and every later minute
+// of the window would read as a rise of its own (a first Saturday held a
+// weekday's capacity all morning).
+func (a *Shoal) dueWindow(now time.Time, observed float64) float64 {
+	c := a.p.Target
+	cur := math.Min(observed, a.panicWin.mean())
+	h := &a.due
+	if h.active {
+		switch {
+		case cur >= h.from+(h.to-h.from)/2:
+			h.score(true)
+			return 0
+		case !now.Before(h.until):
+			h.score(false)
+			return 0
+		}
+	} else {
+		w, ok := a.fc.DueWindow(now)
+		if !ok || !w.begun || w.ratio < dueRatio || now.Before(h.quietUntil) {
+			return 0
+		}
+		h.active, h.from = true, cur
+		h.to = (cur+c)*w.ratio - c
+		h.until = now.Add(dueSpan*time.Minute + a.s.Lead)
+		h.quietUntil = now.Add((dueSpan + dueLen) * time.Minute)
+	}
+	if !h.acts() {
+		return 0
+	}
+	return h.to
+}
+
+func (h *dueHold) score(hit bool) {
+	v := 0.0
+	if hit {
+		v = 1
+	}
+	if h.n == 0 {
+		h.rate = v
+	} else {
+		h.rate += dueAlpha * (v - h.rate)
+	}
+	h.n++
+	h.active, h.to = false, 0
+}
+
+// acts says whether holds are acted on: once dueMinN were scored, while at
+// least dueMinHits of the recent ones came. The first are only scored: a
+// profile's first windows are as often a flash crowd's hours, and a miss
+// holds the window's capacity for dueSpan.
+func (h *dueHold) acts() bool { return h.n >= dueMinN && h.rate >= dueMinHits }
