@@ -30,6 +30,7 @@ type Forecaster struct {
 	// scratch is the hourly pattern's sort buffer, periodScratch the
 	// recurrence detector's.
 	scratch       [hourRefMinutes]float64
+	hourRef       hourRefMemo
 	due           dueMemo
 	periodScratch []float64
 	periodMemo    [4]periodMemo
@@ -172,6 +173,7 @@ func (f *Forecaster) learnMinute(m int64, y float64) {
 	st := &f.st
 	c := f.unit
 	f.memo = [4]minuteMemo{}
+	f.hourRef = hourRefMemo{}
 	due := f.periodicRise(m)
 	f.checkForecast(m, y, due.ok)
 	if st.HaveLevel && m-st.LastMinute > 60 {

@@ -66,9 +66,9 @@ func (h *hourlyState) valid() bool {
 		h.Head >= 0 && h.Head < hourRefMinutes && h.Fill >= 0 && h.Fill <= hourRefMinutes
 }
 
-// reference is the median of the recent minutes (0, false until full).
-// Called once per minute, so sorting a 15-element copy is cheap; scratch
-// keeps it allocation-free.
+// reference is the median of the recent minutes (0, false until full),
+// from a sorted copy in scratch, so it does not allocate. Learning reads it
+// once a minute, the patterns through Forecaster.hourlyReference.
 func (h *hourlyState) reference(scratch *[hourRefMinutes]float64) (float64, bool) {
 	if h.Fill < hourRefMinutes {
 		return 0, false
@@ -132,7 +132,7 @@ func (f *Forecaster) HourlyRise(now time.Time) (point, upper float64, ok bool) {
 // to now + lead: its ratios for a minute (mean, upper, whether one is due)
 // applied to the current reference, as point and upper demand.
 func (f *Forecaster) riseAhead(now time.Time, at func(m int64) (mean, upper float64, ok bool)) (point, upper float64, ok bool) {
-	ref, have := f.st.Hourly.reference(&f.scratch)
+	ref, have := f.hourlyReference()
 	if !have {
 		return 0, 0, false
 	}
@@ -149,4 +149,21 @@ func (f *Forecaster) riseAhead(now time.Time, at func(m int64) (mean, upper floa
 		}
 	}
 	return point, upper, ok
+}
+
+// hourRefMemo caches the hourly reference between learned minutes.
+type hourRefMemo struct {
+	v         float64
+	ok, valid bool
+}
+
+// hourlyReference is the hourly pattern's reference, memoised until the
+// next minute is learned: the patterns read it at every decision, and
+// sorting it each time was a tenth of a 90-day replay of the policy.
+func (f *Forecaster) hourlyReference() (float64, bool) {
+	if !f.hourRef.valid {
+		v, ok := f.st.Hourly.reference(&f.scratch)
+		f.hourRef = hourRefMemo{v: v, ok: ok, valid: true}
+	}
+	return f.hourRef.v, f.hourRef.ok
 }

@@ -74,5 +74,6 @@ func (f *Forecaster) Restore(data []byte) error {
 	f.memo = [4]minuteMemo{}
 	f.periodMemo = [4]periodMemo{}
 	f.due = dueMemo{}
+	f.hourRef = hourRefMemo{}
 	return nil
 }

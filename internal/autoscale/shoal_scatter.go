@@ -1,9 +1,6 @@
 package autoscale
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // scatterFloor sizes for the minute-to-minute scatter of the demand.
 //
@@ -200,11 +197,11 @@ func robustScatterLag(n, lag int, at func(i int) float64, d []float64) float64 {
 // sigmaFromSecondDiffs is the σ of independent normal scatter from the
 // absolute values of its second differences (each has standard deviation
 // √6·σ, and the median absolute value of a normal is 0.6745 of its
-// standard deviation). It sorts d, which must not be empty. The simulator's
-// estimate of a trace's scatter (sim.EstimateScatter) reads it the same
-// way, with the median weighted by the buckets' counts: the policy reads
-// the last half hour, whose level hardly moves, the simulator a whole trace.
+// standard deviation). It reorders d, which must not be empty. The
+// simulator's estimate of a trace's scatter (sim.EstimateScatter) reads it
+// the same way, with the median weighted by the buckets' counts: the policy
+// reads the last two hours, whose level hardly moves, the simulator a whole
+// trace.
 func sigmaFromSecondDiffs(d []float64) float64 {
-	slices.Sort(d)
-	return d[len(d)/2] / (0.6745 * math.Sqrt(6))
+	return kthSmallest(d, len(d)/2) / (0.6745 * math.Sqrt(6))
 }
