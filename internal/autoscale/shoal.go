@@ -319,6 +319,10 @@ func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted fl
 		if p := a.dueWindow(now, observed); p > predicted {
 			predicted, source = p, dueSource
 		}
+	} else {
+		// A hold the forecast stopped being trusted during says nothing
+		// of whether the window came: it is dropped, not scored.
+		a.due.active = false
 	}
 	return upper, predicted, source, note
 }
