@@ -7,13 +7,13 @@ import (
 
 // dueHold is the policy's side of scheduled windows (see DueWindow): when
 // the profiles hold a window of at least dueRatio times the level before
-// it, and their minute at now + lead has begun to rise towards it, the
-// demand of the hold's start times that ratio is held until the window
-// comes.
+// it, and the window has begun on some days and is likely to begin within
+// dueSpan on the rest, the demand at the hold's start times that ratio is
+// held until the window comes.
 //
 // Each hold is scored whether or not it was acted on: a hit when the
-// demand rose half the way to the window while it was called for, a miss
-// when the call ended without. A profile also holds what will not come
+// demand rose half the way to the window while held, a miss when dueSpan
+// and the lead passed without. A profile also holds what will not come
 // again (a flash crowd's hours, a job that was stopped); when most of the
 // recent holds missed, none is acted on until the windows come again.
 type dueHold struct {
@@ -37,14 +37,14 @@ const (
 
 // dueWindow returns the demand a scheduled window due calls for (0: none).
 //
-// A hold starts at the first minute the profiles have begun to rise, and
-// lasts until the window comes or dueSpan (and the lead) has passed; no
-// other starts until dueSpan + dueLen after it. The level before the
-// window is read from the profiles' minutes before now + lead, which have
-// learned today's minutes: once a window that did not come today has
-// passed its start, they hold today's low level and every later minute
-// of the window would read as a rise of its own (a first Saturday held a
-// weekday's capacity all morning).
+// A hold lasts until the window comes or dueSpan (and the lead) has
+// passed, and no other starts until dueSpan + dueLen after its start. The
+// level before the window is read from the profiles' minutes before now +
+// lead, which have learned today's minutes: once a window that did not
+// come today has passed its start, they hold today's low level, and read
+// again at every minute the rest of the window looked like a rise of its
+// own (a made-up office trace's first Saturday held a weekday's capacity
+// all morning).
 func (a *Shoal) dueWindow(now time.Time, observed float64) float64 {
 	c := a.p.Target
 	cur := math.Min(observed, a.panicWin.mean())
