@@ -1,6 +1,9 @@
 package autoscale
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Scheduled windows: a batch or an ETL job that runs at the same time
 // every day (or every few hours), for a quarter of an hour or more, but
@@ -68,6 +71,7 @@ const dueStart = 0.1
 // on which it began within dueSpan after.
 const dueLikely = 0.5
 
+// scanDue is DueWindow's work for the minute m0 of now + lead.
 func (f *Forecaster) scanDue(m0 int64) (dueWindow, bool) {
 	// v[0:dueSpan] are the minutes before m0, v[dueSpan] is m0.
 	var v [2*dueSpan + dueLen]float64
@@ -78,17 +82,10 @@ func (f *Forecaster) scanDue(m0 int64) (dueWindow, bool) {
 		}
 		v[i] = x
 	}
-	before := v[0]
-	for _, x := range v[1:dueSpan] {
-		before = min(before, x)
-	}
+	before := slices.Min(v[:dueSpan])
 	window := 0.0
 	for k := dueSpan; k <= 2*dueSpan; k++ {
-		low := v[k]
-		for _, x := range v[k+1 : k+dueLen] {
-			low = min(low, x)
-		}
-		window = max(window, low)
+		window = max(window, slices.Min(v[k:k+dueLen]))
 	}
 	c := f.unit
 	r := (window + c) / (before + c)
