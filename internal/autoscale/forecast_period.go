@@ -106,8 +106,7 @@ func spikeThreshold(zs []float64, scratch []float64) float64 {
 	if len(s) < periodMinScatter {
 		return 0
 	}
-	slices.Sort(s)
-	sigma := 1.4826 * s[len(s)/2]
+	sigma := 1.4826 * kthSmallest(s, len(s)/2)
 	return math.Max(1+hourMinRise, math.Exp(periodZ*sigma))
 }
 

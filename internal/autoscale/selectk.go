@@ -3,8 +3,9 @@ package autoscale
 // kthSmallest returns the value that would sit at index k of d sorted
 // ascending, reordering d in place (Hoare's selection, median-of-three
 // pivots). The robust scatter estimates read one median a second from
-// the stable window and one a minute from two hours of minutes; sorting
-// for it was a fifth of a 90-day replay of the policy. d must hold no NaN.
+// the stable window and one a minute from two hours of minutes, the
+// recurrence detector one every ten minutes from eight hours; sorting for
+// them was a fifth of a 90-day replay of the policy. d must hold no NaN.
 func kthSmallest(d []float64, k int) float64 {
 	lo, hi := 0, len(d)-1
 	for lo < hi {

@@ -2,7 +2,6 @@ package autoscale
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -42,7 +41,7 @@ type outageGuard struct {
 	minN, minHead int
 	minSum        float64
 	minBins       int
-	sorted        [guardMinutes]float64
+	scratch       [guardMinutes]float64 // lowLevel's selection buffer
 	// Surge is the learned return surge (fraction above the pre-outage
 	// demand); saved with the policy's state.
 	Surge float64
@@ -146,10 +145,9 @@ func (g *outageGuard) lowLevel() (float64, bool) {
 	if g.minN == 0 {
 		return 0, false
 	}
-	xs := g.sorted[:g.minN]
+	xs := g.scratch[:g.minN]
 	copy(xs, g.mins[:g.minN])
-	slices.Sort(xs)
-	return xs[g.minN/5], true
+	return kthSmallest(xs, g.minN/5), true
 }
 
 func (g *outageGuard) learnSurge() {
