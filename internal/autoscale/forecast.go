@@ -144,6 +144,15 @@ type minuteMemo struct {
 	valid bool
 }
 
+// forgetMemos drops every answer cached between learned minutes: called
+// before a minute is learned and when the state is replaced.
+func (f *Forecaster) forgetMemos() {
+	f.memo = [4]minuteMemo{}
+	f.periodMemo = [4]periodMemo{}
+	f.hourRef = hourRefMemo{}
+	f.due = dueMemo{}
+}
+
 // forecastMinute is the point forecast of minute m's mean (memoised).
 func (f *Forecaster) forecastMinute(m int64) (float64, bool) {
 	c := &f.memo[floorMod(m, int64(len(f.memo)))]
@@ -172,8 +181,7 @@ func (f *Forecaster) computeMinute(m int64) (float64, bool) {
 func (f *Forecaster) learnMinute(m int64, y float64) {
 	st := &f.st
 	c := f.unit
-	f.memo = [4]minuteMemo{}
-	f.hourRef = hourRefMemo{}
+	f.forgetMemos()
 	due := f.periodicRise(m)
 	f.checkForecast(m, y, due.ok)
 	if st.HaveLevel && m-st.LastMinute > 60 {

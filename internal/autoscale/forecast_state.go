@@ -71,9 +71,6 @@ func (f *Forecaster) Restore(data []byte) error {
 		}
 	}
 	f.st, f.errQ, f.agg = st, q, minuteAgg{}
-	f.memo = [4]minuteMemo{}
-	f.periodMemo = [4]periodMemo{}
-	f.due = dueMemo{}
-	f.hourRef = hourRefMemo{}
+	f.forgetMemos()
 	return nil
 }
