@@ -250,6 +250,82 @@ func TestSnapshotRestoreKeepsForecast(t *testing.T) {
 	}
 }
 
+// State learned on one metric must not be read as another's: profiles of
+// in-flight requests taken as requests per second forecast a tenth of the
+// demand here (10 requests a second per request in flight).
+func TestSnapshotInOtherUnitsIsNotRestored(t *testing.T) {
+	dir := t.TempDir()
+	spec := Spec{Policy: "shoal", Target: 10, Min: 1, Max: 50}
+	a := newRig(t, dir, true)
+	a.scaler.set("api", Observed{Desired: 4, Ready: 4})
+	if err := a.c.Configure("api", spec); err != nil {
+		t.Fatal(err)
+	}
+	learn(a, "api", 30)
+	if err := a.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []Spec{
+		{Policy: "shoal", Metric: "rps", Target: 100, Min: 1, Max: 50},
+		{Policy: "shoal", Target: 10, Min: 1, Max: 50, TimeScale: 60},
+	} {
+		b := newRig(t, dir, true)
+		b.clock.Set(a.clock.Now())
+		b.scaler.set("api", Observed{Desired: 4, Ready: 4})
+		if err := b.c.Configure("api", other); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := b.c.Status("api"); st.RestoredFrom != nil {
+			t.Fatalf("%+v: restored state learned on %+v (saved %v)", other, spec, st.RestoredFrom)
+		}
+	}
+	// The same units still restore.
+	c := newRig(t, dir, true)
+	c.clock.Set(a.clock.Now())
+	c.scaler.set("api", Observed{Desired: 4, Ready: 4})
+	if err := c.c.Configure("api", Spec{Policy: "shoal", Target: 12, Min: 1, Max: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.c.Status("api"); st.RestoredFrom == nil {
+		t.Fatal("a new target on the same metric dropped the learned state")
+	}
+}
+
+// A live change of metric drops what was learned instead of carrying it
+// over; a change of target keeps it.
+func TestReconfigureToOtherMetricLearnsAfresh(t *testing.T) {
+	r := newRig(t, t.TempDir(), true)
+	r.scaler.set("api", Observed{Desired: 4, Ready: 4})
+	if err := r.c.Configure("api", Spec{Policy: "shoal", Target: 10, Min: 1, Max: 50}); err != nil {
+		t.Fatal(err)
+	}
+	learn(r, "api", 30)
+	if err := r.c.Configure("api", Spec{Policy: "shoal", Target: 12, Min: 1, Max: 50}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(time.Minute)
+	r.c.Tick()
+	if st, _ := r.c.Status("api"); st.Forecast <= 0 {
+		t.Fatalf("a new target lost the forecast: %+v", st)
+	}
+	if err := r.c.Configure("api", Spec{Policy: "shoal", Metric: "rps", Target: 100, Min: 1, Max: 50}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(time.Minute)
+	r.c.Tick()
+	st, _ := r.c.Status("api")
+	if st.Forecast > 0 {
+		t.Fatalf("forecast %v in requests per second from profiles of requests in flight", st.Forecast)
+	}
+	found := false
+	for _, e := range r.c.Events("api") {
+		found = found || strings.Contains(e.Reason, "learned state dropped (metric concurrency, now rps)")
+	}
+	if !found {
+		t.Fatalf("no event says the learned state was dropped: %+v", r.c.Events("api"))
+	}
+}
+
 func TestCorruptSnapshotIsIgnored(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "autoscaler"), 0o755); err != nil {

@@ -62,7 +62,7 @@ func newService(c *Controller, name string, spec Spec) (*service, error) {
 		return nil, fmt.Errorf("autoscaler %s: %w", name, err)
 	}
 	s.policy = p
-	s.load(p)
+	s.load(p, spec)
 	return s, nil
 }
 
@@ -96,10 +96,15 @@ func (s *service) rebuildLocked(spec Spec, coldStart time.Duration, now time.Tim
 	s.recent.each(p.Observe)
 	old, oldOK := s.policy.(autoscale.Persistent)
 	nw, newOK := p.(autoscale.Persistent)
+	units := otherUnits(s.spec.Metric, timeScaleOf(s.spec), spec)
 	switch {
 	case newOK && !(oldOK && s.policy.Name() == p.Name()):
 		// Another policy before: start from what this one saved, if any.
-		s.load(p)
+		s.load(p, spec)
+	case newOK && units != "":
+		// The same policy in other units: what it learned would mislead
+		// it (see snapshotFile), so the new one learns afresh.
+		why += "; learned state dropped (" + units + ")"
 	case newOK:
 		// Restore after the replay: the snapshot already holds what the
 		// replayed seconds taught the old policy.
@@ -128,7 +133,7 @@ func (s *service) restore(now time.Time) {
 		return
 	}
 	s.recent.each(p.Observe)
-	if !s.load(p) {
+	if !s.load(p, s.spec) {
 		return
 	}
 	s.policy, s.next = p, time.Time{}
