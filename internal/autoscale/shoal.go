@@ -36,6 +36,7 @@ type Shoal struct {
 	scatter *scatterFloor
 	jitter  *secJitter
 	due     dueHold
+	ramp    rampWatch
 }
 
 // NewShoal builds the shoal policy.
@@ -87,6 +88,7 @@ func (a *Shoal) Observe(s Sample) {
 	}
 	a.stable.push(v)
 	a.jitter.observe(a.stable, v)
+	a.ramp.observe(s.T, v)
 	a.panicWin.push(v)
 	if a.s.ScatterZ > 0 {
 		if !a.s.Reactive && a.fc.PatternSpike(s.T) {
@@ -119,7 +121,9 @@ func (a *Shoal) Decide(st State) Decision {
 	if predicted > demand {
 		// A scheduled window is the daily profile's word, not a pattern's:
 		// released like the forecast's rises (see foreseenRelease.limit).
-		a.release.predicted(now, predicted, demand, source != "" && source != dueSource)
+		if source != rampSource {
+			a.release.predicted(now, predicted, demand, source != "" && source != dueSource)
+		}
 		demand, reason = predicted, fmt.Sprintf("shoal: forecast (rise predicted %v ahead)", a.s.Lead)
 		if source != "" {
 			reason = fmt.Sprintf("shoal: %s (rise predicted within %v)", source, a.s.Lead)
@@ -314,6 +318,10 @@ func (a *Shoal) predictive(now time.Time, observed float64) (upper, predicted fl
 	}
 	if p := rise(a.fc.PeriodicRise(now)); p > predicted {
 		predicted, source = p, "recurring spike"
+	}
+	if p, _ := a.ramp.project(now, a.s.Lead, a.scatter.sigma); p > predicted &&
+		ceilDiv(p, a.p.Target) > ceilDiv(observed, a.p.Target) {
+		predicted, source = p, rampSource
 	}
 	if note == "" {
 		if p := a.dueWindow(now, observed); p > predicted {
