@@ -48,11 +48,33 @@ func (t *target) workloadName() string {
 	return t.ref.resource + "/" + t.ref.name
 }
 
-// patched records our own change of spec.replicas from → to.
+// expectChange notes, before the PATCH is sent, that spec.replicas will
+// read n because we set it. The watch can deliver the change before the
+// PATCH call returns; noted only afterwards, our own change read as an
+// outside edit. It returns what was expected before, for dropExpect.
+func (t *target) expectChange(n int) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	prev := t.expect
+	t.expect = n
+	return prev
+}
+
+// dropExpect undoes expectChange(n) after a PATCH that failed, unless a
+// read already consumed it or another change replaced it.
+func (t *target) dropExpect(n, prev int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.expect == n {
+		t.expect = prev
+	}
+}
+
+// patched records our own change of spec.replicas from → to (expected
+// with expectChange before it was sent).
 func (t *target) patched(from, to int, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.expect = to
 	t.obs.Desired = to
 	t.obs.Starting = max(to-t.obs.Ready, 0)
 	if to > from && (t.raiseTo == 0 || to > t.raiseTo) {

@@ -216,7 +216,11 @@ func (s *Scaler) scale(service string, n int, atLeast bool) (int, error) {
 		if atLeast {
 			patch = fmt.Appendf(nil, `{"metadata":{"resourceVersion":%q},"spec":{"replicas":%d}}`, sc.version, n)
 		}
+		prev := t.expectChange(n)
 		_, err = s.opts.Dynamic.Resource(w.gvr).Namespace(t.ns).Patch(ctx, w.name, types.MergePatchType, patch, metav1PatchOptions, "scale")
+		if err != nil {
+			t.dropExpect(n, prev)
+		}
 		if apierrors.IsConflict(err) && try < conflictRetries {
 			continue
 		}
