@@ -58,6 +58,7 @@ func NewShoal(p Params) (*Shoal, error) {
 		work:     newWorkEstimator(s.BacklogDrain, p.ColdStart+p.ActuationDelay),
 		guard:    newOutageGuard(s),
 		scatter:  newScatterFloor(s.ScatterZ, scatterLevelMinutes),
+		ramp:     newRampWatch(s.StableWindow),
 	}, nil
 }
 

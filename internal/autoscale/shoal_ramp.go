@@ -19,14 +19,28 @@ import (
 // the last two rises for as many minute boundaries as the lead crosses.
 // The daily forecast cannot see this: the crowd comes at another time
 // every day, or for the first time.
+//
+// The "minute" is the stable window's length (a minute by default, seconds
+// in a demo that compresses a day into minutes): the span the reactive part
+// averages over, and the bucket a trace is most often recorded in. A clock
+// minute under a demo's compression holds hours of its day, and two rising
+// ones ordered twice the level at the end of every minute of the morning.
 type rampWatch struct {
-	// minute is the clock minute being summed; sum and n its seconds.
-	minute int64
-	sum    float64
-	n      int
-	// prev are the means of the two complete minutes before it, newest
-	// first (0: not seen, or not the minute just before).
+	width   int64 // seconds per step (the stable window, at least 1)
+	minSeen int   // seconds of the current step seen before it is trusted
+	// step is the step being summed (Unix seconds ÷ width); sum and n
+	// its seconds.
+	step int64
+	sum  float64
+	n    int
+	// prev are the means of the two complete steps before it, newest
+	// first (0: not seen, or not the step just before).
 	prev [2]float64
+}
+
+func newRampWatch(stable time.Duration) rampWatch {
+	w := max(int64(math.Round(stable.Seconds())), 1)
+	return rampWatch{width: w, minSeen: int(max(1, rampMinSeconds*w/60))}
 }
 
 // rampSource names the ramp in decision reasons.
@@ -40,7 +54,7 @@ const (
 	// scatter (the scatter floor's estimate), so noise is not a ramp.
 	rampScatterZ = 2.5
 	// rampMinSeconds is how much of the current minute must be seen
-	// before its level is trusted.
+	// before its level is trusted (scaled with the step).
 	rampMinSeconds = 10
 	// rampMaxGrowth caps the projection's growth over the current level.
 	rampMaxGrowth = 2.0
@@ -48,28 +62,28 @@ const (
 
 // observe takes one second of the demand signal at t.
 func (r *rampWatch) observe(t time.Time, v float64) {
-	m := floorDiv(t.Unix(), 60)
-	if m != r.minute {
-		if r.n > 0 && m == r.minute+1 {
+	m := floorDiv(t.Unix(), r.width)
+	if m != r.step {
+		if r.n > 0 && m == r.step+1 {
 			r.prev = [2]float64{r.sum / float64(r.n), r.prev[0]}
 		} else {
 			r.prev = [2]float64{}
 		}
-		r.minute, r.sum, r.n = m, 0, 0
+		r.step, r.sum, r.n = m, 0, 0
 	}
 	r.sum += v
 	r.n++
 }
 
 // project returns the demand the climb reaches at now+lead, or 0 when no
-// climb is under way or at+lead is still in the current minute (the
+// climb is under way or now+lead is still in the current minute (the
 // reactive windows answer for that). sigma is the scatter of log minute
 // means.
 func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (float64, float64) {
-	if r.n < rampMinSeconds || r.prev[0] <= 0 || r.prev[1] <= 0 {
+	if r.n < r.minSeen || r.prev[0] <= 0 || r.prev[1] <= 0 {
 		return 0, 0
 	}
-	k := floorDiv(now.Add(lead).Unix(), 60) - r.minute
+	k := floorDiv(now.Add(lead).Unix(), r.width) - r.step
 	if k < 1 {
 		return 0, 0
 	}

@@ -29,7 +29,7 @@ func feedRamp(r *rampWatch, from time.Time, secs int, f func(time.Time) float64)
 
 func TestRampProjectsAClimb(t *testing.T) {
 	load := staircase(10, 1.3, 1e9)
-	var r rampWatch
+	r := newRampWatch(time.Minute)
 	lead := 31 * time.Second
 	// Minute 12, second 30: minutes 10, 11 and 12 rose by 30 % each.
 	now := feedRamp(&r, t0, 12*60+30, load)
@@ -66,7 +66,7 @@ func TestRampNeedsTwoRises(t *testing.T) {
 			return 1000 * math.Pow(0.7, float64(int(t.Sub(t0)/time.Minute)))
 		},
 	} {
-		var r rampWatch
+		r := newRampWatch(time.Minute)
 		now := t0
 		for range 20 {
 			now = feedRamp(&r, now, 60, load)
@@ -76,7 +76,7 @@ func TestRampNeedsTwoRises(t *testing.T) {
 		}
 	}
 	// A gap between minutes forgets them.
-	var r rampWatch
+	r := newRampWatch(time.Minute)
 	load := staircase(0, 1.3, 1e9)
 	now := feedRamp(&r, t0, 150, load)
 	now = feedRamp(&r, now.Add(5*time.Minute), 30, load)
@@ -95,5 +95,28 @@ func TestShoalOrdersAheadOfAClimb(t *testing.T) {
 	next := load(now.Add(time.Minute))
 	if want := ceilDiv(next, 10); d.Desired < want || !strings.Contains(d.Reason, rampSource) {
 		t.Fatalf("30 s before the climb's next step (%.0f in flight): %+v, want ≥ %d for the ramp", next, d, want)
+	}
+}
+
+// The step is the stable window: under a demo's compression (a window of
+// 6 s) a climb is read in 6-second steps, and a clock minute that holds
+// hours of the demo's day is not one step.
+func TestRampStepIsTheStableWindow(t *testing.T) {
+	p, err := Params{Target: 10}.TimeScaled(0.1).withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewShoal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ramp.width != 6 || a.ramp.minSeen != 1 {
+		t.Fatalf("time scale 0.1: ramp step %d s, %d s seen, want 6 and 1", a.ramp.width, a.ramp.minSeen)
+	}
+	climb := func(t time.Time) float64 { return 20 * math.Pow(1.3, float64(int(t.Sub(t0)/(6*time.Second)))) }
+	r := a.ramp
+	now := feedRamp(&r, t0, 6*5+3, climb)
+	if got, _ := r.project(now, 4*time.Second, 0); math.Abs(got-climb(now)*1.3) > 1e-6*got {
+		t.Errorf("6 s steps rising 30 %%: %.2f, want the next step's %.2f", got, climb(now)*1.3)
 	}
 }
