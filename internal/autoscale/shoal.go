@@ -149,7 +149,16 @@ func (a *Shoal) Decide(st State) Decision {
 		// Hysteresis: scale in only to a count that would still run below
 		// the target by ScaleDownHysteresis, so noise around an instance
 		// boundary does not start and stop instances.
-		rec = max(rec, min(st.Desired, ceilDiv(demand, a.p.Target*(1-a.s.ScaleDownHysteresis))))
+		// Nor below what the last seconds need: after a step up the
+		// stable window lags it for a minute, and once the capacity the
+		// queue had called for drained the queue, shoal read the step as
+		// gone and scaled in under it, into the next queue.
+		// (Seconds that busy by the steps' own scatter are not a step.)
+		d := demand
+		if pv := a.panicWin.mean(); pv-a.stable.mean() > a.s.PanicNoiseZ*a.jitter.panicNoise(a.s.PanicWindow) {
+			d = math.Max(d, pv)
+		}
+		rec = max(rec, min(st.Desired, ceilDiv(d, a.p.Target*(1-a.s.ScaleDownHysteresis))))
 	}
 
 	// Scale-in stabilisation: the max recommendation of the window.

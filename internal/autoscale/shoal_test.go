@@ -362,3 +362,18 @@ func TestShoalWorkIgnoresStandingQueue(t *testing.T) {
 		t.Fatalf("learned work %.3f s an hour into a slowdown to 0.3 s", w)
 	}
 }
+
+// After a step up that the queue's backlog ordered for (no panic: the
+// capacity coming covered the last seconds), the stable window still holds
+// the minute before the step; once the queue has drained, shoal must not
+// scale in under what the last seconds need.
+func TestShoalDoesNotScaleInUnderAStep(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	now, _ := feedDeciding(a, t0, 300, func(time.Time) float64 { return 20 })
+	now = feedFunc(a.Observe, now, 20, func(time.Time) float64 { return 40 })
+	d := a.Decide(State{Now: now, Desired: 5, Ready: 5})
+	if d.Desired < 4 {
+		t.Fatalf("20 s into a step to 40 in flight with 5 ready: %+v, want at least the 4 the last seconds need (stable window %.1f)",
+			d, a.stable.mean())
+	}
+}
