@@ -203,15 +203,23 @@ func learn(r *rig, name string, hours int) {
 	}
 }
 
+// learnedRig is a controller in dir whose service api (spec) has learned
+// 30 h of a daily sine.
+func learnedRig(t *testing.T, dir string, spec Spec) *rig {
+	t.Helper()
+	r := newRig(t, dir, true)
+	r.scaler.set("api", Observed{Desired: 4, Ready: 4})
+	if err := r.c.Configure("api", spec); err != nil {
+		t.Fatal(err)
+	}
+	learn(r, "api", 30)
+	return r
+}
+
 func TestSnapshotRestoreKeepsForecast(t *testing.T) {
 	dir := t.TempDir()
 	spec := Spec{Policy: "shoal", Target: 10, Min: 1, Max: 50}
-	a := newRig(t, dir, true)
-	a.scaler.set("api", Observed{Desired: 4, Ready: 4})
-	if err := a.c.Configure("api", spec); err != nil {
-		t.Fatal(err)
-	}
-	learn(a, "api", 30)
+	a := learnedRig(t, dir, spec)
 	want, _ := a.c.Status("api")
 	if want.Forecast <= 0 {
 		t.Fatalf("no forecast after 30 h of history: %+v", want)
@@ -256,12 +264,7 @@ func TestSnapshotRestoreKeepsForecast(t *testing.T) {
 func TestSnapshotInOtherUnitsIsNotRestored(t *testing.T) {
 	dir := t.TempDir()
 	spec := Spec{Policy: "shoal", Target: 10, Min: 1, Max: 50}
-	a := newRig(t, dir, true)
-	a.scaler.set("api", Observed{Desired: 4, Ready: 4})
-	if err := a.c.Configure("api", spec); err != nil {
-		t.Fatal(err)
-	}
-	learn(a, "api", 30)
+	a := learnedRig(t, dir, spec)
 	if err := a.c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -294,12 +297,7 @@ func TestSnapshotInOtherUnitsIsNotRestored(t *testing.T) {
 // A live change of metric drops what was learned instead of carrying it
 // over; a change of target keeps it.
 func TestReconfigureToOtherMetricLearnsAfresh(t *testing.T) {
-	r := newRig(t, t.TempDir(), true)
-	r.scaler.set("api", Observed{Desired: 4, Ready: 4})
-	if err := r.c.Configure("api", Spec{Policy: "shoal", Target: 10, Min: 1, Max: 50}); err != nil {
-		t.Fatal(err)
-	}
-	learn(r, "api", 30)
+	r := learnedRig(t, t.TempDir(), Spec{Policy: "shoal", Target: 10, Min: 1, Max: 50})
 	if err := r.c.Configure("api", Spec{Policy: "shoal", Target: 12, Min: 1, Max: 50}); err != nil {
 		t.Fatal(err)
 	}
