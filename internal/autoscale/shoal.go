@@ -152,8 +152,9 @@ func (a *Shoal) Decide(st State) Decision {
 		// Nor below what the last seconds need: after a step up the
 		// stable window lags it for a minute, and once the capacity the
 		// queue had called for drained the queue, shoal read the step as
-		// gone and scaled in under it, into the next queue.
-		// (Seconds that busy by the steps' own scatter are not a step.)
+		// gone and scaled in under it, into the next queue. A panic
+		// window above the stable one by no more than the steps' own
+		// scatter is not a step (ten-second buckets held more for it).
 		d := demand
 		if pv := a.panicWin.mean(); pv-a.stable.mean() > a.s.PanicNoiseZ*a.jitter.panicNoise(a.s.PanicWindow) {
 			d = math.Max(d, pv)

@@ -75,10 +75,10 @@ func (r *rampWatch) observe(t time.Time, v float64) {
 	r.n++
 }
 
-// project returns the demand the climb reaches at now+lead, or 0 when no
-// climb is under way or now+lead is still in the current minute (the
-// reactive windows answer for that). sigma is the scatter of log minute
-// means.
+// project returns the demand the climb reaches at now+lead and the rise
+// per step it continues, or 0 when no climb is under way or now+lead is
+// still in the current step (the reactive windows answer for that). sigma
+// is the scatter of log minute means.
 func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (float64, float64) {
 	if r.n < r.minSeen || r.prev[0] <= 0 || r.prev[1] <= 0 {
 		return 0, 0
@@ -88,9 +88,9 @@ func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (f
 		return 0, 0
 	}
 	cur := r.sum / float64(r.n)
-	min := math.Exp(math.Max(math.Log1p(rampMinRise), rampScatterZ*sigma))
+	least := math.Exp(math.Max(math.Log1p(rampMinRise), rampScatterZ*sigma))
 	r1, r2 := cur/r.prev[0], r.prev[0]/r.prev[1]
-	if r1 < min || r2 < min {
+	if r1 < least || r2 < least {
 		return 0, 0
 	}
 	step := math.Min(r1, r2)
