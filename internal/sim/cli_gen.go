@@ -80,7 +80,8 @@ func weekendText(dip float64) string {
 	return fmt.Sprintf("weekend %+.0f%%", -100*dip)
 }
 
-// timersText lists a preset's timers ("" without any).
+// timersText lists a preset's timers and scheduled crowds ("" without
+// any).
 func timersText(g GenSpec) string {
 	ts := g.Timers
 	if g.PeriodMin > 0 {
@@ -89,6 +90,10 @@ func timersText(g GenSpec) string {
 	var b strings.Builder
 	for _, t := range ts {
 		fmt.Fprintf(&b, ", ×%g for %d min every %d min", t.X, t.Len, t.Every)
+	}
+	if m := g.Matches; m != nil {
+		fmt.Fprintf(&b, ", %d–%d crowds of ×%g–%g a day on days %d–%d at %v h",
+			m.PerDay[0], m.PerDay[1], m.XMin, m.XMax, m.FirstDay, m.LastDay, m.Slots)
 	}
 	return b.String()
 }

@@ -48,6 +48,61 @@ type GenSpec struct {
 	// Timers are more timer-triggered jobs, on any period (left out of the
 	// bar's cache key when empty, like Jitter).
 	Timers []Timer `json:",omitempty"`
+	// Matches are scheduled crowds (left out of the cache key when nil).
+	Matches *Matches `json:",omitempty"`
+}
+
+// Matches are crowds at fixed times of day on a run of days, as a sports
+// site sees during a tournament: on each day from FirstDay to LastDay
+// (0-based), PerDay[0] to PerDay[1] of the Slots (hours of the day) get a
+// match. Each crowd starts within 10 minutes of its slot, builds up over
+// 5–15 minutes to ×XMin–XMax the usual rate, holds for 105–150 minutes
+// and winds down over 10–30.
+type Matches struct {
+	FirstDay, LastDay int
+	Slots             []float64
+	PerDay            [2]int
+	XMin, XMax        float64
+}
+
+// match is one scheduled crowd, in minutes from the trace's start.
+type match struct {
+	start, ramp, hold, wind, mult float64
+}
+
+// events draws the crowds of m.
+func (m *Matches) events(rng *rand.Rand) []match {
+	var out []match
+	for d := m.FirstDay; d <= m.LastDay; d++ {
+		k := m.PerDay[0] + rng.IntN(m.PerDay[1]-m.PerDay[0]+1)
+		for _, i := range rng.Perm(len(m.Slots))[:min(k, len(m.Slots))] {
+			out = append(out, match{
+				start: float64(d)*1440 + m.Slots[i]*60 + 20*rng.Float64() - 10,
+				ramp:  5 + 10*rng.Float64(), hold: 105 + 45*rng.Float64(), wind: 10 + 20*rng.Float64(),
+				mult: m.XMin + (m.XMax-m.XMin)*rng.Float64(),
+			})
+		}
+	}
+	return out
+}
+
+// matchBoost is the crowds' extra rate at minute min, relative to the
+// usual rate.
+func matchBoost(ms []match, min float64) float64 {
+	b := 0.0
+	for _, m := range ms {
+		dt := min - m.start
+		switch {
+		case dt < 0 || dt >= m.ramp+m.hold+m.wind:
+		case dt < m.ramp:
+			b += (m.mult - 1) * dt / m.ramp
+		case dt < m.ramp+m.hold:
+			b += m.mult - 1
+		default:
+			b += (m.mult - 1) * (1 - (dt-m.ramp-m.hold)/m.wind)
+		}
+	}
+	return b
 }
 
 // Timer multiplies the rate by X for Len minutes every Every minutes.
@@ -147,6 +202,16 @@ func stress() map[string]GenSpec {
 		"cron-timers": {Days: 14, Bucket: time.Minute, Seed: 109, BaseRPS: 150,
 			DailyAmp: 0.5, WeekendDip: 0.2, Noise: 0.08,
 			Timers: []Timer{{Every: 5, Len: 1, X: 1.5}, {Every: 15, Len: 1, X: 1.8}, {Every: 60, Len: 1, X: 1.3}}},
+		// A sports site during a tournament (the WorldCup 1998 logs are
+		// the public example): a week of ordinary days, then three weeks
+		// with two to four matches a day at fixed kick-off times, each a
+		// crowd of ×3–10 that builds over 5–15 minutes, holds for about
+		// two hours and winds down. The crowds come at the same hours on
+		// some days and not on others.
+		"match-crowds": {Days: 28, Bucket: time.Minute, Seed: 111, BaseRPS: 100,
+			DailyAmp: 0.5, WeekendDip: -0.1, TrendPerDay: 0.02, Noise: 0.05,
+			Matches: &Matches{FirstDay: 7, LastDay: 27, Slots: []float64{13.5, 16, 17.5, 21},
+				PerDay: [2]int{2, 4}, XMin: 3, XMax: 10}},
 		// Counted in 10-second buckets of about 50 requests: each bucket
 		// scatters by about 15 % (Poisson) around the level, and the
 		// simulator holds it for its 10 seconds, a step every bucket
@@ -220,6 +285,10 @@ func Generate(g GenSpec) (*Trace, error) {
 		shifts[i] = event{start: rng.Float64() * minutes, mult: math.Exp(0.4 * rng.NormFloat64())}
 	}
 	sort.Slice(shifts, func(i, j int) bool { return shifts[i].start < shifts[j].start })
+	var matches []match
+	if g.Matches != nil {
+		matches = g.Matches.events(rng)
+	}
 	phase := rng.Float64() * 2 // hours: not every service peaks at the same hour
 	tr := &Trace{Name: "generated", Bucket: g.Bucket, Counts: make([]float64, n), Missing: make([]bool, n)}
 	ar, rho := 0.0, math.Exp(-width/1800)
@@ -242,7 +311,7 @@ func Generate(g GenSpec) (*Trace, error) {
 				rate *= s.mult
 			}
 		}
-		rate *= 1 + flashBoost(flashes, min)
+		rate *= 1 + flashBoost(flashes, min) + matchBoost(matches, min)
 		rate *= outageFactor(outages, min)
 		if g.PeriodMin > 0 && int(min)%g.PeriodMin < g.PeriodLen {
 			rate *= g.PeriodX

@@ -57,8 +57,8 @@ func TestPresetSets(t *testing.T) {
 			t.Errorf("%s: set %q, held out %v", n, set, held[n])
 		}
 	}
-	if counts[SetTuning] != 4 || counts[SetHeldOut] != 3 || counts[SetStress] != 10 || counts[""] != 0 {
-		t.Fatalf("sets %v, want 4 tuning, 3 held out, 10 stress", counts)
+	if counts[SetTuning] != 4 || counts[SetHeldOut] != 3 || counts[SetStress] != 11 || counts[""] != 0 {
+		t.Fatalf("sets %v, want 4 tuning, 3 held out, 11 stress", counts)
 	}
 	if PresetSet("nope") != "" {
 		t.Fatal("an unknown preset has a set")
@@ -96,5 +96,38 @@ func TestGenerateTimers(t *testing.T) {
 		if got := tr.Counts[i] / base; math.Abs(got-want) > 0.1*want {
 			t.Fatalf("minute %d: %.2f × its neighbours, want %.1f", i, got, want)
 		}
+	}
+}
+
+// Matches raise the rate at their kick-off slots on match days only, and
+// build up over minutes rather than jumping.
+func TestGenerateMatches(t *testing.T) {
+	g := GenSpec{Days: 4, Bucket: time.Minute, Seed: 3, BaseRPS: 1000,
+		Matches: &Matches{FirstDay: 2, LastDay: 3, Slots: []float64{12}, PerDay: [2]int{1, 1}, XMin: 5, XMax: 5}}
+	tr, err := Generate(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(day int, hour float64) float64 { return tr.Counts[day*1440+int(hour*60)] }
+	for d := 0; d < 4; d++ {
+		r := at(d, 13.5) / at(d, 11)
+		switch match := d >= 2; {
+		case match && (r < 3.5 || r > 6.5):
+			t.Errorf("day %d: 13:30 / 11:00 = %.2f, want about the ×5 crowd", d, r)
+		case !match && r > 1.5:
+			t.Errorf("day %d: 13:30 / 11:00 = %.2f on a day without a match", d, r)
+		}
+	}
+	// The climb takes 5–15 minutes: 11:45 is before any start, 12:25 after
+	// every climb; some minute between them is neither.
+	day := 2
+	base, top := at(day, 11.75), at(day, 12+25.0/60)
+	mid := false
+	for m := 0; m < 40; m++ {
+		v := at(day, 11.75+float64(m)/60)
+		mid = mid || (v > 1.5*base && v < 0.8*top)
+	}
+	if !mid {
+		t.Errorf("no minute of the climb between %.0f and %.0f: the crowd jumped", base, top)
 	}
 }
