@@ -65,18 +65,13 @@ type Matches struct {
 	XMin, XMax        float64
 }
 
-// match is one scheduled crowd, in minutes from the trace's start.
-type match struct {
-	start, ramp, hold, wind, mult float64
-}
-
 // events draws the crowds of m.
-func (m *Matches) events(rng *rand.Rand) []match {
-	var out []match
+func (m *Matches) events(rng *rand.Rand) []event {
+	var out []event
 	for d := m.FirstDay; d <= m.LastDay; d++ {
 		k := m.PerDay[0] + rng.IntN(m.PerDay[1]-m.PerDay[0]+1)
 		for _, i := range rng.Perm(len(m.Slots))[:min(k, len(m.Slots))] {
-			out = append(out, match{
+			out = append(out, event{
 				start: float64(d)*1440 + m.Slots[i]*60 + 20*rng.Float64() - 10,
 				ramp:  5 + 10*rng.Float64(), hold: 105 + 45*rng.Float64(), wind: 10 + 20*rng.Float64(),
 				mult: m.XMin + (m.XMax-m.XMin)*rng.Float64(),
@@ -84,25 +79,6 @@ func (m *Matches) events(rng *rand.Rand) []match {
 		}
 	}
 	return out
-}
-
-// matchBoost is the crowds' extra rate at minute min, relative to the
-// usual rate.
-func matchBoost(ms []match, min float64) float64 {
-	b := 0.0
-	for _, m := range ms {
-		dt := min - m.start
-		switch {
-		case dt < 0 || dt >= m.ramp+m.hold+m.wind:
-		case dt < m.ramp:
-			b += (m.mult - 1) * dt / m.ramp
-		case dt < m.ramp+m.hold:
-			b += m.mult - 1
-		default:
-			b += (m.mult - 1) * (1 - (dt-m.ramp-m.hold)/m.wind)
-		}
-	}
-	return b
 }
 
 // Timer multiplies the rate by X for Len minutes every Every minutes.
@@ -131,6 +107,10 @@ func Presets() map[string]GenSpec {
 type event struct {
 	start, ramp, decay, tail float64 // minutes
 	mult                     float64
+	// hold and wind (minutes): a scheduled crowd stays at mult for hold
+	// after its ramp, then winds down linearly over wind, instead of
+	// decaying at once (wind 0: a flash crowd).
+	hold, wind float64
 }
 
 // heldOut are the presets kept out of tuning shoal's defaults (see
@@ -285,9 +265,8 @@ func Generate(g GenSpec) (*Trace, error) {
 		shifts[i] = event{start: rng.Float64() * minutes, mult: math.Exp(0.4 * rng.NormFloat64())}
 	}
 	sort.Slice(shifts, func(i, j int) bool { return shifts[i].start < shifts[j].start })
-	var matches []match
 	if g.Matches != nil {
-		matches = g.Matches.events(rng)
+		flashes = append(flashes, g.Matches.events(rng)...)
 	}
 	phase := rng.Float64() * 2 // hours: not every service peaks at the same hour
 	tr := &Trace{Name: "generated", Bucket: g.Bucket, Counts: make([]float64, n), Missing: make([]bool, n)}
@@ -311,7 +290,7 @@ func Generate(g GenSpec) (*Trace, error) {
 				rate *= s.mult
 			}
 		}
-		rate *= 1 + flashBoost(flashes, min) + matchBoost(matches, min)
+		rate *= 1 + flashBoost(flashes, min)
 		rate *= outageFactor(outages, min)
 		if g.PeriodMin > 0 && int(min)%g.PeriodMin < g.PeriodLen {
 			rate *= g.PeriodX
@@ -339,6 +318,8 @@ func Generate(g GenSpec) (*Trace, error) {
 	return tr, nil
 }
 
+// flashBoost is the crowds' extra rate at minute min, relative to the
+// usual rate: flash crowds and scheduled ones (see event).
 func flashBoost(fs []event, min float64) float64 {
 	b := 0.0
 	for _, f := range fs {
@@ -347,6 +328,12 @@ func flashBoost(fs []event, min float64) float64 {
 		case dt < 0:
 		case dt < f.ramp:
 			b += (f.mult - 1) * dt / f.ramp
+		case f.wind > 0:
+			if held := dt - f.ramp - f.hold; held < 0 {
+				b += f.mult - 1
+			} else if held < f.wind {
+				b += (f.mult - 1) * (1 - held/f.wind)
+			}
 		default:
 			b += (f.mult - 1) * math.Exp(-(dt-f.ramp)/f.decay)
 		}
