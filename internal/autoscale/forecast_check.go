@@ -77,12 +77,23 @@ func (f *Forecaster) scoreSharpRise(base, v, y float64) {
 	if (y+c)/(base+c) >= 1+(r-1)/2 {
 		hit = 1
 	}
-	if f.st.SharpN == 0 {
-		f.st.SharpHits = hit
-	} else {
-		f.st.SharpHits += sharpAlpha * (hit - f.st.SharpHits)
+	scoreHit(&f.st.SharpHits, &f.st.SharpN, hit == 1, sharpAlpha)
+}
+
+// scoreHit folds one outcome into a recent hit rate (an EWMA of weight
+// alpha that starts at the first outcome) and counts it. The forecast's
+// sharp rises and the policy's scheduled-window holds are scored this way.
+func scoreHit(rate *float64, n *int, hit bool, alpha float64) {
+	v := 0.0
+	if hit {
+		v = 1
 	}
-	f.st.SharpN++
+	if *n == 0 {
+		*rate = v
+	} else {
+		*rate += alpha * (v - *rate)
+	}
+	*n++
 }
 
 // SharpRisesMiss reports whether the sharp rises forecast lately mostly

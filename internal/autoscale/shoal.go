@@ -185,7 +185,7 @@ func (a *Shoal) Decide(st State) Decision {
 		// request must not buy it back: the work of now is the last seconds'.
 		base := reactiveDemand
 		if released {
-			base = math.Min(base, a.panicWin.mean())
+			base = a.lastSeconds(base)
 		}
 		desired = max(desired, ceilDiv(base+a.backlog, a.p.Target))
 	}
@@ -368,8 +368,17 @@ func (a *Shoal) riseDemand(now time.Time, observed, point, upper float64) float6
 	if r <= 1 || r >= sharpRise && a.fc.SharpRisesMiss() {
 		return 0
 	}
-	level := math.Min(observed, a.panicWin.mean())
+	level := a.lastSeconds(observed)
 	return (level+c)*r - c + a.s.RiseMargin*math.Min(1, r-1)*(upper-point)
+}
+
+// lastSeconds is level, or the panic window's demand when that is lower:
+// the stable window keeps a spike for a minute after it has passed, and
+// what is sized from the level now (a predicted rise, a scheduled window's
+// hold, the backlog after a foreseen spike's release) must not count the
+// spike again.
+func (a *Shoal) lastSeconds(level float64) float64 {
+	return math.Min(level, a.panicWin.mean())
 }
 
 // outageFloor is the demand the outage guard holds (0: none) and why.

@@ -1,9 +1,6 @@
 package autoscale
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // dueHold is the policy's side of scheduled windows (see DueWindow): when
 // the profiles hold a window of at least dueRatio times the level before
@@ -47,7 +44,7 @@ const (
 // all morning).
 func (a *Shoal) dueWindow(now time.Time, observed float64) float64 {
 	c := a.p.Target
-	cur := math.Min(observed, a.panicWin.mean())
+	cur := a.lastSeconds(observed)
 	h := &a.due
 	if h.active {
 		switch {
@@ -75,16 +72,7 @@ func (a *Shoal) dueWindow(now time.Time, observed float64) float64 {
 }
 
 func (h *dueHold) score(hit bool) {
-	v := 0.0
-	if hit {
-		v = 1
-	}
-	if h.n == 0 {
-		h.rate = v
-	} else {
-		h.rate += dueAlpha * (v - h.rate)
-	}
-	h.n++
+	scoreHit(&h.rate, &h.n, hit, dueAlpha)
 	h.active, h.to = false, 0
 }
 
