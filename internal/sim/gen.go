@@ -240,6 +240,9 @@ func Generate(g GenSpec) (*Trace, error) {
 	if g.Days < 1 || g.Bucket < time.Second || g.Bucket%time.Second != 0 || g.BaseRPS <= 0 {
 		return nil, fmt.Errorf("generate: need days ≥ 1, a whole-second bucket and a positive base rate")
 	}
+	if m := g.Matches; m != nil && (len(m.Slots) == 0 || m.PerDay[0] < 0 || m.PerDay[1] < m.PerDay[0]) {
+		return nil, fmt.Errorf("generate: matches need slots and 0 ≤ PerDay[0] ≤ PerDay[1], got %d slots and %v", len(m.Slots), m.PerDay)
+	}
 	rng := rand.New(rand.NewPCG(g.Seed, 0x6e6))
 	width := g.Bucket.Seconds()
 	n := int(float64(g.Days) * 86400 / width)

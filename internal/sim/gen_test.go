@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,5 +130,9 @@ func TestGenerateMatches(t *testing.T) {
 	}
 	if !mid {
 		t.Errorf("no minute of the climb between %.0f and %.0f: the crowd jumped", base, top)
+	}
+	g.Matches.PerDay = [2]int{3, 1}
+	if _, err := Generate(g); err == nil || !strings.Contains(err.Error(), "PerDay") {
+		t.Errorf("matches with PerDay {3, 1}: error %v, want one naming PerDay", err)
 	}
 }
