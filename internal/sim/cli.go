@@ -53,7 +53,7 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
 	fs.BoolVar(&c.sweep, "sweep", false, "run each policy at several targets (see --targets); JSON objects carry \"target\"")
 	fs.BoolVar(&c.markdown, "markdown", false, "with --sweep: print each policy's cheapest point with at most 0.01% violations above the floor as a markdown table, then the bar (as in docs/autoscaling.md)")
 	fs.StringVar(&c.targets, "targets", "", "comma list of targets for --sweep (default: 40%..95% of an instance's capacity; kpa ÷0.7)")
-	fs.Float64Var(&c.target, "target", 0, "per-instance target in metric units (default 70% of capacity: 7 in flight with 10 slots; kpa 10)")
+	fs.Float64Var(&c.target, "target", 0, "per-instance target in metric units (default: 7 in flight with 10 slots, 70% of capacity; shoal 7.5, its target being a ceiling; kpa 10, it aims at 70% itself)")
 	fs.StringVar(&c.metric, "metric", "concurrency", "policy metric: concurrency (in flight per instance) or rps")
 	fs.StringVar(&c.engine, "engine", "fluid", "fluid (per-second queueing model, fast) or request (discrete-event, for slices)")
 	fs.StringVar(&c.outFile, "out", "", "also write the results as a JSON array to this file")

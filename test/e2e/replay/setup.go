@@ -87,9 +87,11 @@ func (s Setup) WithDefaults() Setup {
 	return s
 }
 
-// target is the policy's per-instance target in requests in flight, as
-// `shoal sim` sets it: 70% of the slots, except kpa which takes the slots
-// and aims at its own 70% of them.
+// target is the policy's per-instance target in requests in flight:
+// Utilization of the slots, except kpa which takes the slots and aims at
+// its own 70% of them. shoal gets the same share as hpa (not `shoal sim`'s
+// default of 75%): the test compares live with simulated runs of the same
+// setpoints, and any setpoint serves.
 func (s Setup) target(policy string) float64 {
 	if policy == "kpa" {
 		return float64(s.Slots)
