@@ -11,17 +11,23 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
-const barUsage = `usage: shoal sim bar [--traces a,b] [--cold-start 30s] [--cache DIR] [--detail]
+const barUsage = `usage: shoal sim bar [--traces a,b] [--trace F.csv,... --bucket 60s] [--cold-start 30s] [--cache DIR] [--detail]
 
-Evaluates the bar of issue 8 on the generated traces (the tuning presets,
-the held-out ones and the stress set, see shoal sim gen --help): every policy is swept
-over its targets with the fluid engine, and shoal is compared with the best
-of hpa, kpa and weekago at equal cost and at equal violations, and with
-oracle. Prints one markdown row per trace (and with --detail each trace's
-point-by-point comparison). Baseline sweeps do not depend on shoal, so
---cache keeps them between runs.
+Evaluates the bar of issue 8: every policy is swept over its targets with
+the fluid engine, each trace rescaled so its peak needs 20 instances, and
+shoal is compared with the best of hpa, kpa and weekago at equal cost and
+at equal violations, and with oracle. Prints one markdown row per trace
+(and with --detail each trace's point-by-point comparison).
+
+By default it runs the generated presets (the tuning set, the held-out one
+and the stress set, see shoal sim gen --help); --trace runs your own trace
+files instead (the CSV of shoal sim --trace, all of one --bucket), and the
+presets too if --traces is also given. Baseline sweeps do not depend on
+shoal, so --cache keeps them between runs (keyed by the trace's content
+and the model).
 
 Flags:
 `
@@ -46,6 +52,8 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("shoal sim bar", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	traces := fs.String("traces", strings.Join(names, ","), "comma list of presets")
+	files := fs.String("trace", "", "comma list of trace files (CSV t_seconds,requests) to run instead of the presets")
+	bucket := fs.Duration("bucket", time.Minute, "bucket width of the --trace files' rows")
 	cache := fs.String("cache", "", "directory to keep baseline sweeps in (reused when the trace and model match)")
 	detail := fs.Bool("detail", false, "also print each trace's point-by-point comparison")
 	parallel := fs.Int("parallel", 0, "simulations run at once (default: GOMAXPROCS)")
@@ -63,26 +71,57 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	presetsSet := false
+	fs.Visit(func(f *flag.Flag) { presetsSet = presetsSet || f.Name == "traces" })
+	// Every trace is read or generated before any runs, so that a bad
+	// name or file is reported at once, not after minutes of sweeps.
+	var todo []barTrace
+	if *files == "" || presetsSet {
+		for _, n := range strings.Split(*traces, ",") {
+			n = strings.TrimSpace(n)
+			g, ok := all[n]
+			if !ok {
+				fmt.Fprintf(stderr, "shoal sim bar: unknown trace %q (known: %s)\n", n, strings.Join(names, ", "))
+				return 2
+			}
+			tr, err := Generate(g)
+			if err != nil {
+				fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", n, err)
+				return 1
+			}
+			tr.Name = n
+			key, err := json.Marshal(g)
+			if err != nil {
+				fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", n, err)
+				return 1
+			}
+			todo = append(todo, barTrace{name: n, set: PresetSet(n), trace: tr, key: key})
+		}
+	}
+	if *files != "" {
+		for _, f := range strings.Split(*files, ",") {
+			f = strings.TrimSpace(f)
+			tr, err := ReadTraceFile(f, *bucket)
+			if err != nil {
+				fmt.Fprintf(stderr, "shoal sim bar: %v\n", err)
+				return 1
+			}
+			todo = append(todo, barTrace{name: filepath.Base(f), set: "file", trace: tr, key: traceKey(tr)})
+		}
+	}
 	fmt.Fprintln(stdout, "| trace | set | shoal/baseline violations at equal cost: best (front points ≤ 0.5) | cost saving at equal violations: best | shoal vs oracle cost at ≤ 1% violations | scatter: least cost above oracle |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	var details []string
-	for _, n := range strings.Split(*traces, ",") {
-		n = strings.TrimSpace(n)
-		g, ok := all[n]
-		if !ok {
-			fmt.Fprintf(stderr, "shoal sim bar: unknown trace %q (known: %s)\n", n, strings.Join(names, ", "))
-			return 2
-		}
-		b, err := barFor(n, g, m, *cache, *parallel)
+	for _, t := range todo {
+		b, err := barFor(t, m, *cache, *parallel)
 		if err != nil {
-			fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", n, err)
+			fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", t.name, err)
 			return 1
 		}
-		set := PresetSet(n)
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", n, set, ratioCell(b), savingCell(b), oracleCell(b), scatterCell(b))
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", t.name, t.set, ratioCell(b), savingCell(b), oracleCell(b), scatterCell(b))
 		if *detail {
 			var sb strings.Builder
-			fmt.Fprintf(&sb, "\n%s (%s):", n, set)
+			fmt.Fprintf(&sb, "\n%s (%s):", t.name, t.set)
 			WriteBar(&sb, b)
 			details = append(details, sb.String())
 		}
@@ -93,14 +132,29 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// barFor runs (or loads) the sweeps for one preset and compares them.
-func barFor(name string, g GenSpec, m Model, cache string, parallel int) (Bar, error) {
-	tr, err := Generate(g)
-	if err != nil {
-		return Bar{}, err
+// barTrace is one trace the bar runs on: a preset or a file, and what
+// identifies its content for the baseline cache.
+type barTrace struct {
+	name, set string
+	trace     *Trace
+	key       []byte
+}
+
+// traceKey identifies a trace read from a file by its content: the same
+// name may hold another trace next time.
+func traceKey(tr *Trace) []byte {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%v %v|", tr.Bucket, tr.Origin)
+	for i, c := range tr.Counts {
+		fmt.Fprintf(h, "%g %v,", c, i < len(tr.Missing) && tr.Missing[i])
 	}
-	tr.Name = name
-	d, err := NewDemand(tr, m, 20)
+	key, _ := json.Marshal(fmt.Sprintf("file %016x", h.Sum64())) // a string always encodes
+	return key
+}
+
+// barFor runs (or loads) the sweeps for one trace and compares them.
+func barFor(t barTrace, m Model, cache string, parallel int) (Bar, error) {
+	d, err := NewDemand(t.trace, m, 20)
 	if err != nil {
 		return Bar{}, err
 	}
@@ -108,13 +162,13 @@ func barFor(name string, g GenSpec, m Model, cache string, parallel int) (Bar, e
 	sweep := func(policies []string) ([]Result, error) {
 		var jobs []Job
 		for _, p := range policies {
-			for _, t := range SweepTargets(p, "concurrency", m) {
-				jobs = append(jobs, Job{Policy: p, Target: t})
+			for _, target := range SweepTargets(p, "concurrency", m) {
+				jobs = append(jobs, Job{Policy: p, Target: target})
 			}
 		}
 		return setup.RunAll(jobs, parallel)
 	}
-	base, err := cachedBaselines(name, g, m, cache, func() ([]Result, error) { return sweep(barBaselines()) })
+	base, err := cachedBaselines(t.name, t.key, m, cache, func() ([]Result, error) { return sweep(barBaselines()) })
 	if err != nil {
 		return Bar{}, err
 	}
@@ -122,21 +176,21 @@ func barFor(name string, g GenSpec, m Model, cache string, parallel int) (Bar, e
 	if err != nil {
 		return Bar{}, err
 	}
-	return CompareTrace(append(ours, base...), tr, m.ColdStart), nil
+	return CompareTrace(append(ours, base...), t.trace, m.ColdStart), nil
 }
 
-// cachedBaselines loads the baseline sweeps for (preset, model) from dir,
+// cachedBaselines loads the baseline sweeps for (trace, model) from dir,
 // or runs and saves them. The file name carries a hash of both, so a
-// changed preset or model never reuses stale results.
-func cachedBaselines(name string, g GenSpec, m Model, dir string, run func() ([]Result, error)) ([]Result, error) {
+// changed trace or model never reuses stale results.
+func cachedBaselines(name string, trace []byte, m Model, dir string, run func() ([]Result, error)) ([]Result, error) {
 	if dir == "" {
 		return run()
 	}
 	key, err := json.Marshal(struct {
-		G GenSpec
+		G json.RawMessage
 		M Model
 		P []string
-	}{g, m, barBaselines()})
+	}{trace, m, barBaselines()})
 	if err != nil {
 		return nil, fmt.Errorf("hashing the setup: %w", err)
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,6 +177,77 @@ func TestCLIBarUsage(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, "bar", "--traces", "nope"); code != 2 || !strings.Contains(errOut, "unknown trace") {
 		t.Fatalf("bar with an unknown trace: exit %d, %q", code, errOut)
+	}
+}
+
+// bar runs on trace files as on presets: the same trace gives the same row
+// whether generated or read, the baselines are cached by the file's
+// content (a new trace under the same name is swept afresh), and a bad
+// file is named before anything runs.
+func TestCLIBarOnTraceFiles(t *testing.T) {
+	dir := t.TempDir()
+	g := GenSpec{Days: 1, Bucket: time.Minute, Seed: 7, BaseRPS: 200, DailyAmp: 0.5, Noise: 0.05, Flash: 2, FlashMin: 2, FlashX: 3}
+	tr, err := Generate(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "day.csv")
+	writeTraceFile(t, path, tr)
+	cache := filepath.Join(dir, "cache")
+	out, errOut, code := runCLI(t, "bar", "--trace", path, "--bucket", "60s", "--cache", cache, "--detail")
+	if code != 0 {
+		t.Fatalf("bar --trace: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "| day.csv | file | ") || !strings.Contains(out, "within 10% of oracle's cost") {
+		t.Fatalf("bar --trace output lacks the file's row or its detail:\n%s", out)
+	}
+	if strings.Contains(out, "| bursty |") {
+		t.Errorf("presets ran although only --trace was given:\n%s", out)
+	}
+	// The same trace, generated in memory, gives the same comparison.
+	b, err := barFor(barTrace{name: "day.csv", set: "file", trace: tr, key: traceKey(tr)}, DefaultModel(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("| day.csv | file | %s | %s | %s |", ratioCell(b), savingCell(b), oracleCell(b)); !strings.Contains(out, want) {
+		t.Errorf("file row differs from the in-memory trace's %q:\n%s", want, out)
+	}
+	cached, _ := os.ReadDir(cache)
+	if len(cached) != 1 {
+		t.Fatalf("want one cached baseline sweep, got %d", len(cached))
+	}
+	// Another trace under the same name is not served the old baselines.
+	g.Seed, g.FlashX = 8, 6
+	tr2, err := Generate(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTraceFile(t, path, tr2)
+	if _, errOut, code := runCLI(t, "bar", "--trace", path, "--cache", cache); code != 0 {
+		t.Fatalf("bar --trace on the new trace: exit %d: %s", code, errOut)
+	}
+	if cached, _ = os.ReadDir(cache); len(cached) != 2 {
+		t.Errorf("a changed trace reused the cached baselines (%d files)", len(cached))
+	}
+	// A file that is not a trace is named, and nothing runs.
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("t_seconds,requests\n0,5\n30,6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runCLI(t, "bar", "--trace", bad+","+path)
+	if code != 1 || !strings.Contains(errOut, "bad.csv:3") || strings.Contains(out, "|") {
+		t.Errorf("bad trace file: exit %d, stderr %q, out %q", code, errOut, out)
+	}
+}
+
+func writeTraceFile(t *testing.T, path string, tr *Trace) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteTrace(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
