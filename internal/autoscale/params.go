@@ -35,6 +35,28 @@ const (
 	DefaultScaleToZeroGrace = 30 * time.Second
 )
 
+// TargetShare is the share of an instance's capacity (its concurrency
+// limit) that a policy's target is set at when none is given and the
+// capacity is known: the one at which it runs smooth demand at about 70%
+// of capacity, the HPA's customary setting. hpa, weekago and oracle 70%;
+// kpa all of it, because it applies its own 70% utilisation (Knative's
+// default when containerConcurrency is set); shoal 75%, because its
+// target is a ceiling (it adds an instance as soon as the stable window
+// would run one above the target, and gives one back only when the rest
+// would run at 95% of it), where hpa's ±10% tolerance lets it run up to
+// 10% over its target. At 70% shoal ran a diurnal trace at 68.9% of
+// capacity on average against hpa's 72.6%, and cost 5% more than hpa on
+// every smooth trace for the same violations; at 75% it runs at 73.8%.
+func TargetShare(policy string) float64 {
+	switch policy {
+	case "kpa":
+		return 1
+	case "shoal":
+		return 0.75
+	}
+	return 0.7
+}
+
 // Params configures any policy. Zero values mean "use the default"; the
 // exceptions are Min (0 is a real value: scale to zero allowed) and
 // ActuationDelay (0 is a real value: the scaler acts at once).

@@ -14,8 +14,14 @@ type Spec struct {
 	Policy string
 	// Metric is "concurrency" (default) or "rps".
 	Metric string
-	// Target is the wanted load per instance in metric units (default 10).
+	// Target is the wanted load per instance in metric units. Default:
+	// autoscale.TargetShare of ContainerConcurrency with the concurrency
+	// metric when that is set, else 10. Never above ContainerConcurrency
+	// with the concurrency metric.
 	Target float64
+	// ContainerConcurrency is the requests one instance serves at once (0:
+	// no limit); it sets the default Target.
+	ContainerConcurrency int
 	// Min and Max bound the instance count; Min 0 allows scale to zero,
 	// Max 0 means no limit.
 	Min, Max int
@@ -41,8 +47,20 @@ func (s Spec) withDefaults() Spec {
 	if s.Metric == "" {
 		s.Metric = string(autoscale.MetricConcurrency)
 	}
-	if s.Target == 0 {
+	limit := 0.0
+	if s.Metric == string(autoscale.MetricConcurrency) && s.ContainerConcurrency > 0 {
+		limit = float64(s.ContainerConcurrency)
+	}
+	switch {
+	case s.Target == 0 && limit > 0:
+		s.Target = autoscale.TargetShare(s.Policy) * limit
+	case s.Target == 0:
 		s.Target = autoscale.DefaultTarget
+	case limit > 0 && s.Target > limit:
+		// An instance never holds more than its limit, so in-flight per
+		// instance would pass a higher target only once requests already
+		// wait at the gateway. Knative lowers its target the same way.
+		s.Target = limit
 	}
 	if s.ColdStartHint <= 0 {
 		s.ColdStartHint = autoscale.DefaultColdStart

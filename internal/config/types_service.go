@@ -158,7 +158,12 @@ type Scale struct {
 	// What target measures: concurrency (requests in flight per instance) or
 	// rps (requests per second per instance).
 	Metric string `yaml:"metric" default:"concurrency" enum:"concurrency,rps"`
-	// Wanted load per instance, in metric units. Must be positive.
+	// Wanted load per instance, in metric units. Must be positive. With
+	// the concurrency metric and container_concurrency set, the default is
+	// a share of that limit: 75% for shoal (its target is a ceiling it keeps
+	// each instance under), 70% for hpa and weekago, all of it for kpa
+	// (which aims at 70% of its target itself); and a target above the
+	// limit is lowered to it, as Knative does.
 	Target float64 `yaml:"target" default:"10"`
 	// Fewest instances. 0 allows scale to zero (not with hpa or weekago):
 	// requests then wait while an instance starts.

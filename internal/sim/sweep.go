@@ -33,37 +33,23 @@ type Setup struct {
 const kpaUtilization = 0.7
 
 // DefaultTarget is the per-instance target a policy gets when none is
-// given: the one at which it runs smooth demand at about 70% of an
-// instance's capacity, the HPA's customary setting. That is 70% for hpa,
-// weekago and oracle; kpa gets the full capacity because it applies its
-// own 70% utilisation; shoal gets 75%, because its target is a ceiling
-// (it adds an instance as soon as the stable window would run one above
-// it, and gives one back only when the rest would run at 95% of it), where
-// hpa's ±10% tolerance lets it run up to 10% over its target. At 70%
-// shoal ran the diurnal preset at 68.9% of capacity on average against
-// hpa's 72.6%, and cost 5% more than hpa on every smooth preset for the
-// same violations; at 75% it runs at 73.8%. --sweep compares whole
-// fronts, on which the default point is one among many.
+// given: autoscale.TargetShare of an instance's capacity (7 in flight
+// with 10 slots for hpa, weekago and oracle; 7.5 for shoal; 10 for kpa).
+// --sweep compares whole fronts, on which the default point is one among
+// many.
 func DefaultTarget(policy, metric string, m Model) float64 {
-	capacity := float64(m.Slots)
-	if metric == "rps" {
-		capacity /= m.ServiceMean.Seconds()
-	}
-	switch policy {
-	case "kpa":
-		return capacity
-	case "shoal":
-		return shoalUtilization * capacity
-	}
-	return defaultUtilization * capacity
+	return autoscale.TargetShare(policy) * capacity(metric, m)
 }
 
-// defaultUtilization and shoalUtilization are the shares of an instance's
-// capacity the default targets are set at (see DefaultTarget).
-const (
-	defaultUtilization = 0.7
-	shoalUtilization   = 0.75
-)
+// capacity is what one instance takes in the metric's units: its slots,
+// or the request rate they serve.
+func capacity(metric string, m Model) float64 {
+	c := float64(m.Slots)
+	if metric == "rps" {
+		c /= m.ServiceMean.Seconds()
+	}
+	return c
+}
 
 // SweepTargets are the targets --sweep tries for a policy: effective
 // setpoints from 40% to 95% of an instance's capacity, denser at the top
@@ -72,11 +58,11 @@ func SweepTargets(policy, metric string, m Model) []float64 {
 	if policy == "static" {
 		return []float64{0}
 	}
-	capacity := DefaultTarget("hpa", metric, m) / defaultUtilization
+	c := capacity(metric, m)
 	fracs := []float64{0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95}
 	out := make([]float64, len(fracs))
 	for i, f := range fracs {
-		v := f * capacity
+		v := f * c
 		if policy == "kpa" {
 			v /= kpaUtilization
 		}
