@@ -14,7 +14,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -169,12 +170,7 @@ func (c *Controller) Remove(name string) {
 func (c *Controller) Services() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]string, 0, len(c.services))
-	for n := range c.services {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(c.services))
 }
 
 func (c *Controller) lookup(name string) *service {

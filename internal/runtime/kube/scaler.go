@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -128,12 +129,7 @@ func (s *Scaler) Has(service string) bool { return s.lookup(service) != nil }
 func (s *Scaler) Services() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.targets))
-	for n := range s.targets {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.targets))
 }
 
 func (s *Scaler) lookup(service string) *target {
