@@ -17,39 +17,62 @@ type PanelData struct {
 // (grey area, with its per-step maximum as a thin line), ready and paid-for
 // instances, the policy's forecast converted to instances, and red marks
 // along the bottom where more than 1% of a step's requests missed the SLO.
+// Every panel has the same scale, so that the policies compare at a
+// glance; capacity far above the busiest need (an overshoot of ten times
+// the peak) runs off the top, and the panel names its highest count.
 func PlotTimeline(title string, panels []PanelData) string {
 	const w, ph, top, left, right, gap = 1100.0, 220.0, 70.0, 60.0, 20.0, 70.0
 	h := top + float64(len(panels))*(ph+gap) + 10
 	s := newSVG(w, h)
 	s.text(w/2, 22, "middle", 15, "black", title)
+	ymax := sharedScale(panels)
 	for i, p := range panels {
 		y0 := top + float64(i)*(ph+gap)
-		plotPanel(s, p, left, y0, w-left-right, ph)
+		plotPanel(s, p, ymax, left, y0, w-left-right, ph)
 	}
 	return s.String()
 }
 
-func plotPanel(s *svg, p PanelData, x0, y0, pw, ph float64) {
+// timelineHeadroom is how far above the busiest need the shared scale
+// reaches: room for the capacity a policy holds over the need, not for an
+// overshoot to ten times it.
+const timelineHeadroom = 1.6
+
+// sharedScale is the top of every panel's y axis: the highest value any
+// panel draws, but no more than timelineHeadroom × the busiest need.
+func sharedScale(panels []PanelData) float64 {
+	need, all := 1.0, 1.0
+	for _, p := range panels {
+		tl := p.Timeline
+		for i := range tl.Needed {
+			need = math.Max(need, tl.NeededMax[i])
+			all = math.Max(all, math.Max(tl.NeededMax[i], tl.Existing[i]))
+			if !math.IsNaN(tl.Forecast[i]) {
+				all = math.Max(all, tl.Forecast[i])
+			}
+		}
+	}
+	return 1.08 * math.Min(all, timelineHeadroom*need)
+}
+
+func plotPanel(s *svg, p PanelData, ymax, x0, y0, pw, ph float64) {
 	tl := p.Timeline
 	n := len(tl.Needed)
 	if n == 0 {
 		return
 	}
-	ymax := 1.0
+	top := 0.0 // the highest count this panel paid for
 	for i := range n {
-		ymax = math.Max(ymax, math.Max(tl.NeededMax[i], tl.Existing[i]))
-		if !math.IsNaN(tl.Forecast[i]) {
-			ymax = math.Max(ymax, tl.Forecast[i])
-		}
+		top = math.Max(top, tl.Existing[i])
 	}
-	ymax *= 1.08
 	days := float64(int64(n)*tl.Step) / 86400
 	offset := float64(tl.From) / 86400
 	xs := make([]float64, n)
 	for i := range xs {
 		xs[i] = x0 + pw*float64(i)/float64(max(1, n-1))
 	}
-	yOf := func(v float64) float64 { return y0 + ph - ph*v/ymax }
+	// Values off the scale are drawn at its top.
+	yOf := func(v float64) float64 { return y0 + ph - ph*math.Min(v, ymax)/ymax }
 	ys := func(v []float64) []float64 {
 		out := make([]float64, len(v))
 		for i, x := range v {
@@ -79,7 +102,11 @@ func plotPanel(s *svg, p PanelData, x0, y0, pw, ph float64) {
 	s.line(x0, y0+ph, x0+pw, y0+ph, "#444", 1, "")
 	s.line(x0, y0, x0, y0+ph, "#444", 1, "")
 	s.text(x0+pw, y0+ph+30, "end", 11, "#444", unit+"s since the trace's start")
-	s.text(x0, y0-28, "start", 13, "black", p.Title)
+	title := p.Title
+	if top > ymax {
+		title += fmt.Sprintf(" (paid for up to %.0f instances, off the scale)", top)
+	}
+	s.text(x0, y0-28, "start", 13, "black", title)
 
 	s.area(xs, ys(tl.Needed), yOf(0), "#d9d9d9")
 	s.polyline(xs, ys(tl.NeededMax), "#9e9e9e", 0.8, "")
