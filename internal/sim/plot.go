@@ -191,20 +191,56 @@ func PlotCurves(title string, results []Result) string {
 			xs[j], ys[j] = xOf(r.InstanceHours), yOf(r.ExcessViolPct)
 		}
 		c := palette(name)
-		s.polyline(xs, ys, c, 1.6, "")
-		for j, r := range rs {
-			s.circle(xs[j], ys[j], 3, c)
-			if r.Target > 0 && (j == 0 || j == len(rs)-1) {
-				s.text(xs[j]+5, ys[j]-5, "start", 9, c, fmt.Sprintf("%g", r.Target))
+		// The line runs through the policy's best trade-offs only (each
+		// point with fewer violations than every cheaper one): a target
+		// that costs more for more violations is a dot off the line.
+		front := paretoFront(rs)
+		var fx, fy []float64
+		for j, onFront := range front {
+			if onFront {
+				fx, fy = append(fx, xs[j]), append(fy, ys[j])
+			}
+		}
+		s.polyline(fx, fy, c, 1.6, "")
+		first, last := -1, -1
+		for j := range rs {
+			r := 1.8
+			if front[j] {
+				r = 3.2
+				if first < 0 {
+					first = j
+				}
+				last = j
+			}
+			s.circle(xs[j], ys[j], r, c)
+		}
+		for _, j := range []int{first, last} {
+			if j >= 0 && rs[j].Target > 0 {
+				s.text(xs[j]+5, ys[j]-5, "start", 9, c, fmt.Sprintf("%g", rs[j].Target))
 			}
 		}
 		ly := top + 10 + float64(i)*20
 		s.rect(left+pw+20, ly-9, 12, 12, c)
 		s.text(left+pw+38, ly+1, "start", 12, "#222", name)
 	}
-	s.text(left+pw+20, top+10+float64(len(names))*20+10, "start", 10, "#666", "labels: target")
+	s.text(left+pw+20, top+10+float64(len(names))*20+10, "start", 10, "#666", "lines: best trade-offs")
+	s.text(left+pw+20, top+10+float64(len(names))*20+24, "start", 10, "#666", "small dots: worse targets")
+	s.text(left+pw+20, top+10+float64(len(names))*20+38, "start", 10, "#666", "labels: target")
 	if len(results) > 0 {
-		s.text(left+pw+20, top+10+float64(len(names))*20+26, "start", 10, "#666", fmt.Sprintf("floor: %.4f%%", results[0].FloorViolPct))
+		s.text(left+pw+20, top+10+float64(len(names))*20+54, "start", 10, "#666", fmt.Sprintf("floor: %.4f%%", results[0].FloorViolPct))
 	}
 	return s.String()
+}
+
+// paretoFront marks, in rs sorted by cost, the points with fewer excess
+// violations than every cheaper point.
+func paretoFront(rs []Result) []bool {
+	out := make([]bool, len(rs))
+	best := math.Inf(1)
+	for j, r := range rs {
+		if r.ExcessViolPct < best {
+			out[j], best = true, r.ExcessViolPct
+		}
+	}
+	return out
 }

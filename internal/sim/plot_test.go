@@ -54,3 +54,21 @@ func TestTimelinePanelsShareTheScale(t *testing.T) {
 		t.Error("a panel within the scale is marked off it")
 	}
 }
+
+// The curves' line runs through each policy's best trade-offs only.
+func TestParetoFront(t *testing.T) {
+	rs := []Result{
+		{InstanceHours: 100, ExcessViolPct: 1},
+		{InstanceHours: 110, ExcessViolPct: 2}, // dearer and worse
+		{InstanceHours: 120, ExcessViolPct: 0.5},
+		{InstanceHours: 130, ExcessViolPct: 0.5}, // dearer, no better
+		{InstanceHours: 140, ExcessViolPct: 0},
+	}
+	got := paretoFront(rs)
+	want := []bool{true, false, true, false, true}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("front %v, want %v", got, want)
+		}
+	}
+}
