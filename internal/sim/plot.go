@@ -201,7 +201,13 @@ func PlotCurves(title string, results []Result) string {
 				fx, fy = append(fx, xs[j]), append(fy, ys[j])
 			}
 		}
-		s.polyline(fx, fy, c, 1.6, "")
+		dash := ""
+		if name == "weekago" {
+			// weekago is hpa until it has a week of history: dashed, so
+			// that hpa's line shows through where they are the same.
+			dash = "6,4"
+		}
+		s.polyline(fx, fy, c, 1.6, dash)
 		first, last := -1, -1
 		for j := range rs {
 			r := 1.8
