@@ -58,15 +58,19 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	path := fs.String("c", "shoal.yaml", "config file to check")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: shoal validate -c FILE\n\nChecks a config file without starting anything. Exit 0 when valid; exit 1\nwith every problem printed as file:line: message.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: shoal validate -c FILE\n\nChecks a config file without starting anything. Exit 0 when valid (settings\nthat will not do what they seem to are printed as file:line: warning: ...);\nexit 1 with every problem printed as file:line: message.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
-	if err := app.Validate(*path); err != nil {
+	warnings, err := app.Validate(*path)
+	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%s:%d: warning: %s\n", w.File, w.Line, w.Msg)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return 0

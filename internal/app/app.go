@@ -97,6 +97,7 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{opts: opts, cfg: cfg, source: data, events: newEventLog(), logs: newRing[LogRecord](logRingSize)}
 	a.log = newAppLogger(opts.LogOutput, cfg.Static.Log, a.logs)
+	a.logWarnings(cfg)
 	a.metrics = telemetry.NewMetrics()
 	a.metrics.Registry.MustRegister(newStateCollector(a))
 	// The access log always feeds the searchable ring (GET /api/logs); it
@@ -270,6 +271,7 @@ func (a *App) applyLocked(name string, data []byte) error {
 		return err
 	}
 	a.cfg, a.source = cfg, data
+	a.logWarnings(cfg)
 	a.applyRuntime(cfg)
 	a.syncAutoscaler(cfg)
 	a.syncRegistry(cfg)

@@ -76,12 +76,7 @@ func (a *App) syncAutoscaler(cfg *config.Config) {
 			continue
 		}
 		want[name] = true
-		spec, capped := scaleSpec(svc.Scale, a.opts.TimeScale)
-		if capped {
-			a.log.Warn("autoscaling target is above container_concurrency; using container_concurrency",
-				"service", name, "target", svc.Scale.Target, "container_concurrency", svc.Scale.ContainerConcurrency)
-		}
-		err := a.scaler.Configure(name, spec)
+		err := a.scaler.Configure(name, scaleSpec(svc.Scale, a.opts.TimeScale))
 		if err != nil {
 			a.log.Error("autoscaling not configured", "service", name, "err", err)
 			continue
@@ -98,20 +93,19 @@ func (a *App) syncAutoscaler(cfg *config.Config) {
 
 // scaleSpec is the autoscaler's view of a scale block. A target not
 // written is left to the autoscaler, which derives it from the concurrency
-// limit when there is one (else config's default of 10); capped says that
-// a written target is above that limit and will be lowered to it.
-func scaleSpec(sc *config.Scale, timeScale float64) (spec autoscaler.Spec, capped bool) {
+// limit when there is one (else config's default of 10), and lowers a
+// written one above that limit to it (config warns of that).
+func scaleSpec(sc *config.Scale, timeScale float64) autoscaler.Spec {
 	target := sc.Target
 	if !sc.Pos.Has("target") {
 		target = 0
 	}
-	capped = sc.Metric == "concurrency" && sc.ContainerConcurrency > 0 && target > float64(sc.ContainerConcurrency)
 	return autoscaler.Spec{
 		Policy: sc.Policy, Metric: sc.Metric, Target: target, ContainerConcurrency: sc.ContainerConcurrency,
 		Min: sc.Min, Max: sc.Max,
 		ColdStartHint: sc.ColdStart.D(), ScaleToZeroGrace: sc.ScaleToZeroGrace.D(),
 		TimeScale: timeScale,
-	}, capped
+	}
 }
 
 func (a *App) stopAutoscaler() error {

@@ -10,18 +10,26 @@ import (
 
 // Validate loads a config file and compiles it exactly as `shoal run` would,
 // without binding anything, so that `shoal validate` and a reload agree on
-// what is valid.
-func Validate(path string) error {
+// what is valid. A valid config may still carry warnings (settings that
+// will not do what they seem to).
+func Validate(path string) (config.ErrorList, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("reading config: %w", err)
+		return nil, fmt.Errorf("reading config: %w", err)
 	}
 	cfg, err := config.Parse(path, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkRuntime(cfg, path); err != nil {
-		return err
+		return nil, err
 	}
-	return gateway.Check(path, &cfg.Dynamic)
+	return cfg.Warnings, gateway.Check(path, &cfg.Dynamic)
+}
+
+// logWarnings logs a loaded config's warnings, each with its file:line.
+func (a *App) logWarnings(cfg *config.Config) {
+	for _, w := range cfg.Warnings {
+		a.log.Warn("config: "+w.Msg, "at", fmt.Sprintf("%s:%d", w.File, w.Line))
+	}
 }

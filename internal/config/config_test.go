@@ -183,6 +183,32 @@ func TestScaleMaxFollowsMin(t *testing.T) {
 	}
 }
 
+// Settings that are valid but will not do what they seem to are warnings
+// that name their line; defaults never warn.
+func TestScaleWarnings(t *testing.T) {
+	c := mustParse(t, "services:\n  a:\n    scale:\n      target: 12\n      container_concurrency: 8\n  b:\n    scale:\n      min: 0\n      cold_start: 45s\n      wait_timeout: 30s\n")
+	if len(c.Warnings) != 2 {
+		t.Fatalf("want 2 warnings, got %v", c.Warnings)
+	}
+	if w := c.Warnings[0]; w.Line != 4 || !strings.Contains(w.Msg, "services.a.scale.target: 12 is above container_concurrency 8") {
+		t.Errorf("target warning: %v", w)
+	}
+	if w := c.Warnings[1]; w.Line != 10 || !strings.Contains(w.Msg, "wait_timeout: 30s is not longer than cold_start 45s") {
+		t.Errorf("wait_timeout warning: %v", w)
+	}
+	quiet := []string{
+		"services:\n  a:\n    scale: {min: 0}\n",                              // default cold_start is a guess
+		"services:\n  a:\n    scale: {target: 8, container_concurrency: 8}\n", // at the limit
+		"services:\n  a:\n    scale: {metric: rps, target: 50, container_concurrency: 8}\n",
+		"services:\n  a:\n    scale: {min: 1, cold_start: 45s, wait_timeout: 30s}\n", // never at zero
+	}
+	for _, src := range quiet {
+		if c := mustParse(t, src); len(c.Warnings) != 0 {
+			t.Errorf("%q warned: %v", src, c.Warnings)
+		}
+	}
+}
+
 func TestStaticDiff(t *testing.T) {
 	base := "listen: [127.0.0.1:8080]\nadmin: 127.0.0.1:9901\nlog: {level: info}\nservices: {web: {endpoints: [http://127.0.0.1:1]}}\n"
 	a := mustParse(t, base)

@@ -43,12 +43,18 @@ func (l ErrorList) sorted() ErrorList {
 	return l
 }
 
-// reporter collects problems for one file.
+// reporter collects problems for one file, and warnings: settings that are
+// valid but will not do what they seem to.
 type reporter struct {
-	file string
-	errs ErrorList
+	file  string
+	errs  ErrorList
+	warns ErrorList
 }
 
 func (r *reporter) errorf(line int, format string, args ...any) {
 	r.errs = append(r.errs, &Error{File: r.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *reporter) warnf(line int, format string, args ...any) {
+	r.warns = append(r.warns, &Error{File: r.file, Line: line, Msg: fmt.Sprintf(format, args...)})
 }

@@ -52,6 +52,7 @@ func parse(name string, data []byte, budget int) (*Config, error) {
 	if len(r.errs) > 0 {
 		return nil, r.errs.sorted()
 	}
+	cfg.Warnings = r.warns.sorted()
 	return cfg, nil
 }
 

@@ -8,6 +8,9 @@ type Config struct {
 	Dynamic Dynamic `yaml:",inline"`
 	// File is the name the config was parsed under, used in error messages.
 	File string `yaml:"-"`
+	// Warnings are settings that are valid but will not do what they seem
+	// to, in line order; shoal validate prints them and a load logs them.
+	Warnings ErrorList `yaml:"-"`
 }
 
 // Static holds the settings that need a restart to change: a hot reload that

@@ -208,6 +208,13 @@ func (v *validator) scale(s *Scale, p string) {
 	if s.ContainerConcurrency < 0 {
 		v.errorf(s.Pos.Of("container_concurrency"), "%s.container_concurrency: must not be negative (0 means no limit)", p)
 	}
+	if s.Metric == "concurrency" && s.ContainerConcurrency > 0 && s.Pos.Has("target") && s.Target > float64(s.ContainerConcurrency) {
+		v.warnf(s.Pos.Of("target"), "%s.target: %g is above container_concurrency %d, and the autoscaler uses %d: an instance never holds more requests than that, so in flight per instance would pass a higher target only once requests already wait at the gateway", p, s.Target, s.ContainerConcurrency, s.ContainerConcurrency)
+	}
+	// Only a written cold_start is the service's: the default is a guess.
+	if s.Min == 0 && s.Pos.Has("cold_start") && s.WaitTimeout > 0 && s.WaitTimeout.D() <= s.ColdStart.D() {
+		v.warnf(s.Pos.Of("wait_timeout"), "%s.wait_timeout: %s is not longer than cold_start %s: with min 0, requests that arrive at zero time out while the first instance starts", p, s.WaitTimeout, s.ColdStart)
+	}
 	if s.Policy == "static" && s.Pos.Has("target") {
 		v.errorf(s.Pos.Of("target"), "%s.target: policy static keeps max instances and has no target", p)
 	}

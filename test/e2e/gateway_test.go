@@ -50,6 +50,13 @@ func TestValidate(t *testing.T) {
 	if code, out := runShoal(t, "validate", "-c", good); code != 0 || !strings.Contains(out, "ok") {
 		t.Errorf("good config: %d %q", code, out)
 	}
+	// A valid config whose settings will not do what they seem to passes
+	// with a warning naming the line.
+	warn := filepath.Join(dir, "warn.yaml")
+	writeFile(t, warn, "services:\n  api:\n    endpoints: [http://127.0.0.1:9001]\n    scale: {min: 0, cold_start: 45s, wait_timeout: 30s}\nroutes:\n  - {service: api}\n")
+	if code, out := runShoal(t, "validate", "-c", warn); code != 0 || !strings.Contains(out, warn+":4: warning: services.api.scale.wait_timeout") || !strings.Contains(out, "ok") {
+		t.Errorf("config with a warning: %d %q", code, out)
+	}
 	bad := filepath.Join(dir, "bad.yaml")
 	writeFile(t, bad, "listen: [127.0.0.1:8080]\nservices:\n  web: {endpoints: [http://127.0.0.1:9001], balancr: {}}\nroutes:\n  - {match: {path_prefix: /}, service: api}\n")
 	code, out := runShoal(t, "validate", "-c", bad)
