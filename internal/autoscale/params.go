@@ -209,7 +209,7 @@ const shoalScaleDownColdStarts = 3
 //
 // Instances keep starting in real time, so ColdStart and ActuationDelay
 // stay as written and so do the parts of shoal's defaults made of them:
-// its default scale-in window is still four real cold starts (or the
+// its default scale-in window is still three real cold starts (or the
 // scaled minute if longer), its default lead the real cold start plus the
 // scaled margin, and weekago's default lead stays derived (real cold start
 // plus the scaled sync period). Also taken as written: ScaleToZeroGrace

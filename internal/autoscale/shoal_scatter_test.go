@@ -224,3 +224,54 @@ func TestScatterFloorSigmaIsSteady(t *testing.T) {
 		t.Errorf("σ's estimate strays by %.3f (standard deviation), want at most 0.05", sd)
 	}
 }
+
+// While the scatter floor holds, scale-in stabilisation looks back one
+// cold start instead of three: the floor already holds the upper quantile
+// of the noise that the window's maximum would hold again. Smooth demand
+// keeps the full window.
+func TestScaleInWindowIsOneColdStartUnderScatter(t *testing.T) {
+	p := Params{Target: 10, ColdStart: 30 * time.Second, ActuationDelay: time.Second}
+	noisy, smooth := newShoal(t, p), newShoal(t, p)
+	rng := rand.New(rand.NewPCG(5, 6))
+	now := t0
+	for range 60 {
+		steady(noisy, now, 60, 1000*math.Exp(0.3*rng.NormFloat64()), 0.1)
+		now = steady(smooth, now, 60, 1000, 0.1)
+	}
+	if got := noisy.scaleInWindow(noisy.scatter.value()); got != 31*time.Second {
+		t.Errorf("window under scatter %v, want one cold start plus actuation (31s)", got)
+	}
+	if got := smooth.scaleInWindow(smooth.scatter.value()); got != 93*time.Second {
+		t.Errorf("window for smooth demand %v, want three cold starts (93s)", got)
+	}
+	// A busy stretch of three times the level, then 40 s back at it: the
+	// noisy service gives the busy stretch's capacity back, the smooth one
+	// still holds it.
+	desired := func(a *Shoal, from time.Time) (time.Time, Decision) {
+		var d Decision
+		st := State{Desired: 10, Ready: 10}
+		for i := 0; i < 40; i += 2 {
+			from = steady(a, from, 2, 1000, 0.1)
+			st.Now = from
+			d = a.Decide(st)
+			st.Desired, st.Ready = d.Desired, d.Desired
+		}
+		return from, d
+	}
+	for _, a := range []*Shoal{noisy, smooth} {
+		busy := now
+		for i := 0; i < 60; i += 2 {
+			busy = steady(a, busy, 2, 3000, 0.1)
+			a.Decide(State{Now: busy, Desired: 30, Ready: 30})
+		}
+		// Past the panic hold, then 40 s of decisions at the usual level.
+		after := steady(a, busy, 31, 1000, 0.1)
+		_, d := desired(a, after)
+		if a == noisy && d.Desired >= 30 {
+			t.Errorf("under scatter, 71 s after a busy minute: desired %d (%s), want the busy minute's 30 given back", d.Desired, d.Reason)
+		}
+		if a == smooth && d.Desired < 30 {
+			t.Errorf("smooth demand, 71 s after a busy minute: desired %d (%s), want it still held by the 93 s window", d.Desired, d.Reason)
+		}
+	}
+}
