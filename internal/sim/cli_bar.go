@@ -14,10 +14,11 @@ import (
 	"time"
 )
 
-const barUsage = `usage: shoal sim bar [--traces a,b] [--trace F.csv,... --bucket 60s] [--cold-start 30s] [--cache DIR] [--detail]
+const barUsage = `usage: shoal sim bar [--traces a,b] [--trace F.csv,... --bucket 60s] [--cold-start 30s] [--peak-instances 20] [--cache DIR] [--detail]
 
 Evaluates the bar of issue 8: every policy is swept over its targets with
-the fluid engine, each trace rescaled so its peak needs 20 instances, and
+the fluid engine, each trace rescaled so its peak needs 20 instances (or
+--peak-instances), and
 shoal is compared with the best of hpa, kpa and weekago at equal cost and
 at equal violations, and with oracle. Prints one markdown row per trace
 (and with --detail each trace's point-by-point comparison).
@@ -59,6 +60,7 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 0, "simulations run at once (default: GOMAXPROCS)")
 	m := DefaultModel()
 	fs.DurationVar(&m.ColdStart, "cold-start", m.ColdStart, "cold start of every instance")
+	peak := fs.Int("peak-instances", barPeak, "rescale every trace so that its peak needs this many instances")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), barUsage)
 		fs.PrintDefaults()
@@ -69,6 +71,10 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *peak < 1 {
+		fmt.Fprintf(stderr, "shoal sim bar: --peak-instances %d: want at least 1\n", *peak)
 		return 2
 	}
 	presetsSet := false
@@ -113,7 +119,7 @@ func barMain(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	var details []string
 	for _, t := range todo {
-		b, err := barFor(t, m, *cache, *parallel)
+		b, err := barFor(t, m, *peak, *cache, *parallel)
 		if err != nil {
 			fmt.Fprintf(stderr, "shoal sim bar: %s: %v\n", t.name, err)
 			return 1
@@ -152,9 +158,13 @@ func traceKey(tr *Trace) []byte {
 	return key
 }
 
+// barPeak is the instances the bar's traces are rescaled to need at their
+// peak, unless --peak-instances says otherwise.
+const barPeak = 20
+
 // barFor runs (or loads) the sweeps for one trace and compares them.
-func barFor(t barTrace, m Model, cache string, parallel int) (Bar, error) {
-	d, err := NewDemand(t.trace, m, 20)
+func barFor(t barTrace, m Model, peak int, cache string, parallel int) (Bar, error) {
+	d, err := NewDemand(t.trace, m, peak)
 	if err != nil {
 		return Bar{}, err
 	}
@@ -168,7 +178,17 @@ func barFor(t barTrace, m Model, cache string, parallel int) (Bar, error) {
 		}
 		return setup.RunAll(jobs, parallel)
 	}
-	base, err := cachedBaselines(t.name, t.key, m, cache, func() ([]Result, error) { return sweep(barBaselines()) })
+	key := t.key
+	if peak != barPeak {
+		// Keyed apart, so that the caches of the default rescale stay valid.
+		if key, err = json.Marshal(struct {
+			T    json.RawMessage
+			Peak int
+		}{t.key, peak}); err != nil {
+			return Bar{}, fmt.Errorf("hashing the setup: %w", err)
+		}
+	}
+	base, err := cachedBaselines(t.name, key, m, cache, func() ([]Result, error) { return sweep(barBaselines()) })
 	if err != nil {
 		return Bar{}, err
 	}

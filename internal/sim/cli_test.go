@@ -205,7 +205,7 @@ func TestCLIBarOnTraceFiles(t *testing.T) {
 		t.Errorf("presets ran although only --trace was given:\n%s", out)
 	}
 	// The same trace, generated in memory, gives the same comparison.
-	b, err := barFor(barTrace{name: "day.csv", set: "file", trace: tr, key: traceKey(tr)}, DefaultModel(), "", 0)
+	b, err := barFor(barTrace{name: "day.csv", set: "file", trace: tr, key: traceKey(tr)}, DefaultModel(), barPeak, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +228,29 @@ func TestCLIBarOnTraceFiles(t *testing.T) {
 	}
 	if cached, _ = os.ReadDir(cache); len(cached) != 2 {
 		t.Errorf("a changed trace reused the cached baselines (%d files)", len(cached))
+	}
+	// Another rescale is swept apart from the default's, and compares
+	// other instance-hours.
+	out50, errOut, code := runCLI(t, "bar", "--trace", path, "--cache", cache, "--peak-instances", "50", "--detail")
+	if code != 0 {
+		t.Fatalf("bar --peak-instances 50: exit %d: %s", code, errOut)
+	}
+	if cached, _ = os.ReadDir(cache); len(cached) != 3 {
+		t.Errorf("the rescale reused another's cached baselines (%d files)", len(cached))
+	}
+	if _, errOut, code := runCLI(t, "bar", "--trace", path, "--peak-instances", "0"); code != 2 || !strings.Contains(errOut, "--peak-instances 0") {
+		t.Errorf("--peak-instances 0: exit %d, %q", code, errOut)
+	}
+	oracleLine := func(out string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "within 10% of oracle's cost") {
+				return l
+			}
+		}
+		return ""
+	}
+	if a, b := oracleLine(out), oracleLine(out50); a == "" || a == b {
+		t.Errorf("the oracle comparison at 50 instances %q repeats the one at 20 %q", b, a)
 	}
 	// A file that is not a trace is named, and nothing runs.
 	bad := filepath.Join(dir, "bad.csv")
