@@ -156,7 +156,7 @@ func (a *Shoal) Decide(st State) Decision {
 		// window above the stable one by no more than the steps' own
 		// scatter is not a step (ten-second buckets held more for it).
 		d := demand
-		if pv := a.panicWin.mean(); pv-a.stable.mean() > a.s.PanicNoiseZ*a.jitter.panicNoise(a.s.PanicWindow) {
+		if pv := a.panicWin.mean(); a.aboveStepScatter(pv, a.stable.mean()) {
 			d = math.Max(d, pv)
 		}
 		rec = max(rec, min(st.Desired, ceilDiv(d, a.p.Target*(1-a.s.ScaleDownHysteresis))))
@@ -283,7 +283,7 @@ func (a *Shoal) reactive(st State) (float64, string, bool) {
 	// a few seconds, every busy bucket panicked, the extrapolation doubled
 	// it and the scale-in window held that for two minutes (shoal paid 40 %
 	// more than hpa at the same target on 10-second buckets).
-	if z := a.s.PanicNoiseZ; z > 0 && pv-sv <= z*a.jitter.panicNoise(a.s.PanicWindow) {
+	if !a.aboveStepScatter(pv, sv) {
 		over = false
 	}
 	if over && dppc > dspc {
@@ -392,6 +392,15 @@ func (a *Shoal) riseDemand(now time.Time, observed, point, upper float64) float6
 	}
 	level := a.lastSeconds(observed)
 	return (level+c)*r - c + a.s.RiseMargin*math.Min(1, r-1)*(upper-point)
+}
+
+// aboveStepScatter says whether the panic window's demand pv is above the
+// stable window's sv by more than the steps' own scatter explains
+// (PanicNoiseZ × the scatter they give the panic window's mean; with the
+// guard off, by anything): a burst or a step, where less is a trace's
+// buckets of a few seconds scattering as they always do.
+func (a *Shoal) aboveStepScatter(pv, sv float64) bool {
+	return pv-sv > a.s.PanicNoiseZ*a.jitter.panicNoise(a.s.PanicWindow)
 }
 
 // lastSeconds is level, or the panic window's demand when that is lower:
