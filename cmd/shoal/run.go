@@ -70,7 +70,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(stderr, "%s:%d: warning: %s\n", w.File, w.Line, w.Msg)
+		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Place(), w.Msg)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return 0

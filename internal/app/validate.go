@@ -30,6 +30,6 @@ func Validate(path string) (config.ErrorList, error) {
 // logWarnings logs a loaded config's warnings, each with its file:line.
 func (a *App) logWarnings(cfg *config.Config) {
 	for _, w := range cfg.Warnings {
-		a.log.Warn("config: "+w.Msg, "at", fmt.Sprintf("%s:%d", w.File, w.Line))
+		a.log.Warn("config: "+w.Msg, "at", w.Place())
 	}
 }

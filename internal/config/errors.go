@@ -14,11 +14,15 @@ type Error struct {
 }
 
 // Error formats the problem as "file:line: message".
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.Place() + ": " + e.Msg }
+
+// Place is where the problem is: "file:line", or "file" when it has no
+// single line.
+func (e *Error) Place() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+		return fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	return e.File
 }
 
 // ErrorList is every problem found in a config file, in line order. Parse and
