@@ -22,7 +22,7 @@ type KPAParams struct {
 	// MaxScaleDownRate is max-scale-down-rate. Default 2.
 	MaxScaleDownRate float64
 	// TargetUtilization is container-concurrency-target-percentage / 100.
-	// Default 0.7.
+	// Default DefaultKPAUtilization.
 	TargetUtilization float64
 	// ActivationScale is activation-scale: the least count when scaling up
 	// from zero. Default 1.
@@ -51,7 +51,7 @@ func (k KPAParams) withDefaults() KPAParams {
 		k.MaxScaleDownRate = 2
 	}
 	if k.TargetUtilization <= 0 {
-		k.TargetUtilization = 0.7
+		k.TargetUtilization = DefaultKPAUtilization
 	}
 	if k.ActivationScale <= 0 {
 		k.ActivationScale = 1

@@ -35,6 +35,10 @@ const (
 	DefaultScaleToZeroGrace = 30 * time.Second
 )
 
+// DefaultKPAUtilization is Knative's container-concurrency-target-percentage
+// (70) / 100: kpa aims at this share of its Target.
+const DefaultKPAUtilization = 0.7
+
 // TargetShare is the share of an instance's capacity (its concurrency
 // limit) that a policy's target is set at when none is given and the
 // capacity is known: the one at which it runs smooth demand at about 70%

@@ -28,9 +28,10 @@ type Setup struct {
 	Warmup time.Duration
 }
 
-// kpaUtilization is Knative's default target utilisation: kpa's Target is
-// the per-instance concurrency it aims at 70% of.
-const kpaUtilization = 0.7
+// kpaUtilization is Knative's default target utilisation, which the kpa
+// policy applies: kpa's Target is the per-instance concurrency it aims at
+// 70% of.
+const kpaUtilization = autoscale.DefaultKPAUtilization
 
 // DefaultTarget is the per-instance target a policy gets when none is
 // given: autoscale.TargetShare of an instance's capacity (7 in flight
