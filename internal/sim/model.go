@@ -45,7 +45,7 @@ func DefaultModel() Model {
 		Slots:         10,
 		ServiceMean:   100 * time.Millisecond,
 		ServiceDist:   "lognormal",
-		Sigma:         0.5,
+		Sigma:         0.3,
 		ColdStart:     30 * time.Second,
 		Actuation:     time.Second,
 		Drain:         5 * time.Second,
