@@ -272,8 +272,18 @@ func panelTitle(r Result) string {
 func writeTable(w io.Writer, tr *Trace, d *Demand, m Model, rs []Result) {
 	fmt.Fprintf(w, "trace %s: %v in %v buckets, %d gap buckets interpolated; rate ×%.4g so the peak needs %d instances\n",
 		tr.Name, tr.Duration(), tr.Bucket, tr.Gaps(), d.Scale, d.Peak)
-	fmt.Fprintf(w, "model: %d slots/instance, %v %s service, SLO %v, cold start %v, actuation %v, queue timeout %v\n\n",
-		m.Slots, m.ServiceMean, m.ServiceDist, m.SLO, m.ColdStart, m.Actuation, m.QueueTimeout)
+	dist := m.ServiceDist
+	if dist == "lognormal" {
+		dist = fmt.Sprintf("lognormal (σ %g)", m.Sigma)
+	}
+	fmt.Fprintf(w, "model: %d slots/instance, %v %s service, SLO %v, cold start %v, actuation %v, queue timeout %v\n",
+		m.Slots, m.ServiceMean, dist, m.SLO, m.ColdStart, m.Actuation, m.QueueTimeout)
+	// A floor no policy can remove is in every violate% below; say so, or
+	// a reader compares policies on a difference it swamps.
+	if f := m.floorPct(); f >= 0.00005 {
+		fmt.Fprintf(w, "floor: %.4f%% of requests take longer than the SLO to serve with no wait; violate%% includes it (--json: excess_violation_pct does not)\n", f)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-8s %7s %9s %8s %8s %10s %8s %8s %6s %7s %7s %8s\n",
 		"policy", "target", "violate%", "p50ms", "p99ms", "inst-hours", "vs-need", "actions", "colds", "under%", "over%", "fcerr%")
 	for _, r := range rs {

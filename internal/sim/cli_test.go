@@ -170,6 +170,34 @@ func TestCLIAllPoliciesTableAndPlot(t *testing.T) {
 	}
 }
 
+// The default model has no floor (every violation is the policy's); a
+// heavier tail has one, and the table says that violate% includes it.
+func TestCLITableNamesTheFloor(t *testing.T) {
+	tr := tinyTrace(t)
+	out, errOut, code := runCLI(t, "--trace", tr, "--policy", "hpa")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "lognormal (σ 0.3)") || strings.Contains(out, "floor:") {
+		t.Errorf("default model: want σ 0.3 named and no floor line:\n%s", out)
+	}
+	out, errOut, code = runCLI(t, "--trace", tr, "--policy", "hpa", "--sigma", "0.5", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.FloorViolPct < 0.025 || r.FloorViolPct > 0.027 || r.ExcessViolPct != round(max(0, r.SLOViolationPct-r.FloorViolPct), 4) {
+		t.Errorf("σ 0.5: floor %.4f%% (want 0.0261%%), excess %.4f%% of %.4f%%", r.FloorViolPct, r.ExcessViolPct, r.SLOViolationPct)
+	}
+	out, _, _ = runCLI(t, "--trace", tr, "--policy", "hpa", "--sigma", "0.5")
+	if !strings.Contains(out, "floor: 0.0261% of requests") {
+		t.Errorf("σ 0.5: the table should name the 0.0261%% floor:\n%s", out)
+	}
+}
+
 func TestCLIBarUsage(t *testing.T) {
 	out, errOut, code := runCLI(t, "bar", "--help")
 	if code != 0 || errOut != "" || !strings.Contains(out, "shoal sim bar") || !strings.Contains(out, "-cache") {

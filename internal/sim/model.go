@@ -82,6 +82,12 @@ func (m Model) Validate() error {
 	return nil
 }
 
+// floorPct is the share (in %) of requests whose service alone takes longer
+// than the SLO: the violations no policy can remove.
+func (m Model) floorPct() float64 {
+	return 100 * (1 - newService(m).cdf(m.SLO.Seconds()))
+}
+
 // service is the service-time distribution in seconds.
 type service struct {
 	exp   bool

@@ -139,7 +139,7 @@ func run(d *Demand, pol autoscale.Policy, m Model, opt Options) (Result, *accum,
 	r.GapBuckets = d.gaps
 	r.RateScale = d.Scale
 	r.PeakInstances = d.Peak
-	r.FloorViolPct = round(100*(1-newService(m).cdf(m.SLO.Seconds())), 4)
+	r.FloorViolPct = round(m.floorPct(), 4)
 	r.ExcessViolPct = round(max(0, r.SLOViolationPct-r.FloorViolPct), 4)
 	return r, acc, nil
 }
