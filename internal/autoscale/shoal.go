@@ -37,6 +37,8 @@ type Shoal struct {
 	jitter  *secJitter
 	due     dueHold
 	ramp    rampWatch
+	// stepHold keeps a bucket's capacity to its end (see stepHold).
+	stepHold stepHold
 }
 
 // NewShoal builds the shoal policy.
@@ -193,7 +195,15 @@ func (a *Shoal) Decide(st State) Decision {
 	if panic && desired < a.maxPanic {
 		desired, released = a.maxPanic, false
 	}
+	stepHeld := false
+	if !released {
+		// A foreseen spike's release is the patterns' word, not a step's.
+		d := a.stepHold.apply(desired, st.Desired, &a.ramp, a.scatter.sigma, a.jitter.lag >= int(a.ramp.width))
+		desired, stepHeld = d, d > desired
+	}
 	switch {
+	case stepHeld:
+		reason = "shoal: step hold (what a bucket that stepped up asked for, until it ends)"
 	case released && desired < st.Desired:
 		by := "forecast needs no more"
 		if a.release.byPattern {

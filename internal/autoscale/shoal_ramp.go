@@ -88,11 +88,65 @@ func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (f
 		return 0, 0
 	}
 	cur := r.sum / float64(r.n)
-	least := math.Exp(math.Max(math.Log1p(rampMinRise), rampScatterZ*sigma))
+	least := leastRise(sigma)
 	r1, r2 := cur/r.prev[0], r.prev[0]/r.prev[1]
 	if r1 < least || r2 < least {
 		return 0, 0
 	}
 	step := math.Min(r1, r2)
 	return cur * math.Min(math.Pow(step, float64(k)), rampMaxGrowth), step
+}
+
+// leastRise is the least ratio from one step to the next that counts as a
+// rise: rampMinRise, and rampScatterZ σ of the minute scatter beyond noise.
+func leastRise(sigma float64) float64 {
+	return math.Exp(math.Max(math.Log1p(rampMinRise), rampScatterZ*sigma))
+}
+
+// steppedUp reports whether the current step, seen for long enough to be
+// trusted, rose above the one before by at least the least rise a climb
+// needs. sigma is the scatter of log minute means.
+func (r *rampWatch) steppedUp(sigma float64) bool {
+	if r.n < r.minSeen || r.prev[0] <= 0 {
+		return false
+	}
+	return r.sum/float64(r.n) >= leastRise(sigma)*r.prev[0]
+}
+
+// stepHold keeps, for the rest of a step that rose, what the step already
+// asked for.
+//
+// Why: demand recorded in buckets (a minute's count, replayed at a
+// constant rate) rises as a staircase. When a bucket steps up, the queue it
+// builds orders capacity for the queue too; that capacity arrives a cold
+// start into the bucket, drains the queue in seconds, and the backlog term
+// then reads the step as met and scaled in to the bucket's level, seconds
+// after the instances became ready, and into the next bucket of a climb
+// (a WorldCup-like crowd on a quiet day: need 1 → 3 → 5 instances at 17:33
+// and 17:34; the two the queue had ordered were released 4 s after ready,
+// and 17:34 met its rise with three). Holding to the end of the bucket
+// costs at most its rest; the next bucket says whether the climb goes on
+// (and the ramp then projects it). Live demand moves every second, and a
+// continuous climb keeps the last seconds' need above the step anyway
+// (the no-scale-in-under-a-step rule), so the hold applies only while the
+// demand arrives in steps at least as long as the ramp's: on per-second
+// traces it held capacity for noise (an LLM-like hour of per-second
+// bursts: +7.3% → +10.8% above oracle).
+type stepHold struct {
+	step int64 // the ramp's step the max belongs to
+	max  int   // the largest desired count of that step
+}
+
+// apply returns desired, raised to what the current step already asked for
+// (but not above current, what exists or is asked for now) when the step
+// rose and the demand arrives in steps; it records desired for the step.
+func (h *stepHold) apply(desired, current int, r *rampWatch, sigma float64, stepped bool) int {
+	if r.step != h.step {
+		h.step, h.max = r.step, 0
+	}
+	if stepped && r.steppedUp(sigma) {
+		desired = max(desired, min(h.max, current))
+	}
+	h.max = max(h.max, desired)
+	return desired
 }

@@ -120,3 +120,98 @@ func TestRampStepIsTheStableWindow(t *testing.T) {
 		t.Errorf("6 s steps rising 30 %%: %.2f, want the next step's %.2f", got, climb(now)*1.3)
 	}
 }
+
+// stepHold keeps what a bucket that stepped up asked for until the bucket
+// ends, and only for demand that arrives in buckets.
+func TestStepHoldKeepsABucketsCapacityToItsEnd(t *testing.T) {
+	level := func(t time.Time) float64 {
+		if t.Sub(t0) < 5*time.Minute {
+			return 20
+		}
+		return 60
+	}
+	r := newRampWatch(time.Minute)
+	now := feedRamp(&r, t0, 5*60+20, level) // 20 s into the ×3 bucket
+	var h stepHold
+	if got := h.apply(6, 2, &r, 0, true); got != 6 {
+		t.Fatalf("the queue's order: %d, want 6 unchanged", got)
+	}
+	now = feedRamp(&r, now, 20, level)
+	if got := h.apply(3, 6, &r, 0, true); got != 6 {
+		t.Errorf("40 s into the bucket, the queue drained: %d, want the bucket's 6 kept", got)
+	}
+	if got := h.apply(3, 4, &r, 0, true); got != 4 {
+		t.Errorf("held above what exists or is asked for now: %d, want 4", got)
+	}
+	var live stepHold
+	live.apply(6, 2, &r, 0, false)
+	if got := live.apply(3, 6, &r, 0, false); got != 3 {
+		t.Errorf("demand that moves every second: %d, want no hold", got)
+	}
+	var noisy stepHold
+	noisy.apply(6, 2, &r, 0.5, true)
+	if got := noisy.apply(3, 6, &r, 0.5, true); got != 3 {
+		t.Errorf("a ×3 step within the scatter (σ 0.5): %d, want no hold", got)
+	}
+	feedRamp(&r, now, 30, level) // the next bucket, as high, is no step up
+	if got := h.apply(3, 6, &r, 0, true); got != 3 {
+		t.Errorf("the next bucket, level: %d, want 3", got)
+	}
+}
+
+// Through Shoal, with instances that take 31 s to start and a queue: a
+// minute bucket that triples (need 1 → 3 at a 7.5 target) builds a queue,
+// and what was ordered for the bucket and its queue stays until the bucket
+// ends. Without the hold, two of the six went the second the first three
+// became ready and drained the queue.
+func TestShoalKeepsAStepsCapacityToItsEnd(t *testing.T) {
+	a := newShoal(t, Params{Target: 7.5})
+	desired, ready := 2, 2
+	var starting []time.Time // when each ordered instance becomes ready
+	q, held, named := 0.0, 0, false
+	now := t0
+	for s := 0; s < 32*60; s++ {
+		v := 7.5 * math.Exp(0.05*math.Sin(float64(s/60)*2.3)) // a scattered minute level
+		if s >= 30*60 {
+			v = 22.5
+		}
+		for len(starting) > 0 && !now.Before(starting[0]) {
+			starting, ready = starting[1:], ready+1
+		}
+		// 10 slots per instance, 100 ms per request: in-flight beyond the
+		// slots queues 10 requests a second per slot short.
+		slots := float64(10 * ready)
+		q = math.Max(0, q+(v-slots)/0.1)
+		a.Observe(Sample{T: now, InFlight: math.Min(v, slots) + q, Arrivals: v / 0.1,
+			Completions: math.Min(v, slots) / 0.1, Queued: q, QueueMeasured: true})
+		if s%2 == 0 {
+			d := a.Decide(State{Now: now, Desired: desired, Ready: ready, Starting: len(starting)})
+			for range d.Desired - desired {
+				starting = append(starting, now.Add(31*time.Second))
+			}
+			if n := desired - d.Desired; n > 0 {
+				k := min(n, len(starting))
+				starting, ready = starting[:len(starting)-k], ready-(n-k)
+			}
+			desired = d.Desired
+			switch in := s - 30*60; {
+			case in >= 0 && in < 34:
+				held = max(held, desired)
+			case in >= 34 && in < 60 && desired == held && strings.Contains(d.Reason, "step hold"):
+				named = true
+			case in >= 34 && in < 60 && desired < held:
+				t.Fatalf("%d s into the bucket, queue drained (%.0f queued): desired %d (%s), want the bucket's %d kept", in, q, desired, d.Reason, held)
+			}
+		}
+		now = now.Add(time.Second)
+	}
+	if held <= 4 {
+		t.Fatalf("the bucket and its queue ordered %d, want more than its level needs (3 + hysteresis): the test does not exercise the queue", held)
+	}
+	if !named {
+		t.Errorf("no decision named the step hold while it held %d", held)
+	}
+	if desired >= held {
+		t.Errorf("a minute into the next (level) bucket: desired %d, want the hold over (below %d)", desired, held)
+	}
+}
