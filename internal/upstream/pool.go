@@ -142,9 +142,18 @@ func (p *Pool) SetBalancer(f BalancerFactory) {
 	p.rebuildLocked()
 }
 
-// Close releases every endpoint state; the pool then has no endpoints and
-// Pick returns nil. Close the old pool only after its replacement is updated,
-// so that shared states are not dropped in between.
+// Close releases every endpoint state and stops following updates and
+// readiness. Close the old pool only after its replacement is updated, so
+// that shared states are not dropped in between.
+//
+// Pick keeps answering from the last snapshot: a reload that replaces a
+// service's backend closes the old pool while requests that were routed
+// under the old config still hold it, between loading the route table and
+// picking, or between two tries of a retry. Emptying it answered those with
+// 503 no-healthy-endpoint (1 request in 12 000 of the reload-under-load
+// check, which flips the route, and with it the services' idle timeouts,
+// on every reload). The balancers re-check each endpoint's readiness on
+// every pick, and an address the new config kept shares its state.
 func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.unlock()
@@ -157,7 +166,6 @@ func (p *Pool) Close() {
 		p.states.Unref(e.Address())
 	}
 	p.eps = nil
-	p.snap.Store(&snapshot{})
 }
 
 // readinessChanged is called by State.SetReady. A Maglev rebuild for

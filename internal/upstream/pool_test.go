@@ -108,8 +108,14 @@ func TestStateSurvivesReload(t *testing.T) {
 	if _, ready := fresh.Counts(); ready != 1 {
 		t.Fatalf("new pool ready count = %d, want 1", ready)
 	}
-	if total, _ := old.Counts(); total != 0 || old.Pick(nil) != nil {
-		t.Fatal("closed pool still serves endpoints")
+	// A request routed before the reload still gets an endpoint from the
+	// closed pool's last set, ready by the shared state, and the closed
+	// pool takes no more updates.
+	if e := old.Pick(nil); e == nil || e.Address() != "10.0.0.2:80" {
+		t.Fatalf("closed pool picked %v for a request routed before the reload, want the ready 10.0.0.2:80", e)
+	}
+	if err := old.Update([]Target{{Address: "10.0.0.9:80"}}); err == nil {
+		t.Fatal("a closed pool took an update")
 	}
 	fresh.Close()
 	if s.Len() != 0 {
