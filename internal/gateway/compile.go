@@ -122,6 +122,14 @@ func (g *Gateway) compile(file string, d *config.Dynamic, check bool) (*plan, er
 		topts := transportOptions(sc.Timeouts, d.Defaults.Timeouts, sc)
 		topts.IdleTimeout = connIdleTimeout(name, d, topts)
 		b := g.services[name]
+		if b != nil && !routed(name, d) {
+			// No route reaches the service, so no route's idle timeout
+			// applies to its connections: keep the one it had rather than
+			// replace the backend, and its warm connections, for a setting
+			// nothing uses (flipping a route from blue to green replaced
+			// both services' backends on every flip).
+			topts.IdleTimeout = b.topts.IdleTimeout
+		}
 		if b == nil || b.topts != topts {
 			b = &backend{name: name, topts: topts, policy: sc.Balancer.Policy}
 			b.pool = upstream.NewPool(name, g.states, f)

@@ -69,6 +69,16 @@ func routeIdle(rc *config.Route, d *config.Dynamic) time.Duration {
 	return 0
 }
 
+// routed reports whether any route's requests may reach service.
+func routed(service string, d *config.Dynamic) bool {
+	for _, rc := range d.Routes {
+		if slices.Contains(idleServices(rc), service) {
+			return true
+		}
+	}
+	return false
+}
+
 // idleServices are the services a route's requests may reach.
 func idleServices(rc *config.Route) []string {
 	s := routeServices(rc)
