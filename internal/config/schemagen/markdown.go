@@ -19,7 +19,11 @@ every problem in the file is reported at once as ` + "`file:line: message`" + `.
 - **Static** keys (marked *restart*) take effect at start. A hot reload (file
   change, SIGHUP, ` + "`POST /api/config`" + `) that changes one is refused and names the key.
 - **Dynamic** keys (` + "`defaults`" + `, ` + "`services`" + `, ` + "`routes`" + `) are replaced by a hot reload
-  without dropping a request. A reload that fails validation keeps the running config.
+  without dropping a request: a request routed before it finishes on the endpoints it
+  was routed to (retries included), and a service keeps its upstream connections unless
+  its connection settings (timeouts, protocol, TLS, limits) changed; flipping a route
+  from one service to another keeps both warm. A reload that fails validation keeps the
+  running config.
 - Durations are Go duration strings: ` + "`250ms`" + `, ` + "`30s`" + `, ` + "`1m30s`" + `. A bare number is an error.
 - Keys starting with ` + "`x-`" + ` are ignored anywhere, as a place for YAML anchors
   (` + "`x-common: &common {...}`" + ` then ` + "`<<: *common`" + `).
