@@ -36,13 +36,24 @@ func frontier(rs []Result, policy string, viol func(Result) float64) []point {
 		return pts[i].viol < pts[j].viol
 	})
 	var out []point
-	for _, p := range pts {
-		// The last kept point is the best so far and no dearer: if it is
-		// at least as good, p is dominated.
-		if len(out) > 0 && out[len(out)-1].viol <= p.viol {
-			continue
+	for i, on := range paretoMask(len(pts), func(i int) float64 { return pts[i].viol }) {
+		if on {
+			out = append(out, pts[i])
 		}
-		out = append(out, p)
+	}
+	return out
+}
+
+// paretoMask marks, in n points sorted by cost, those with fewer
+// violations than every cheaper point: the others are dominated (no
+// cheaper and no better than a point before them).
+func paretoMask(n int, viol func(i int) float64) []bool {
+	out := make([]bool, n)
+	best := math.Inf(1)
+	for i := range n {
+		if v := viol(i); v < best {
+			out[i], best = true, v
+		}
 	}
 	return out
 }

@@ -194,7 +194,7 @@ func PlotCurves(title string, results []Result) string {
 		// The line runs through the policy's best trade-offs only (each
 		// point with fewer violations than every cheaper one): a target
 		// that costs more for more violations is a dot off the line.
-		front := paretoFront(rs)
+		front := paretoMask(len(rs), func(j int) float64 { return rs[j].ExcessViolPct })
 		var fx, fy []float64
 		for j, onFront := range front {
 			if onFront {
@@ -236,17 +236,4 @@ func PlotCurves(title string, results []Result) string {
 		s.text(left+pw+20, top+10+float64(len(names))*20+54, "start", 10, "#666", fmt.Sprintf("floor: %.4f%%", results[0].FloorViolPct))
 	}
 	return s.String()
-}
-
-// paretoFront marks, in rs sorted by cost, the points with fewer excess
-// violations than every cheaper point.
-func paretoFront(rs []Result) []bool {
-	out := make([]bool, len(rs))
-	best := math.Inf(1)
-	for j, r := range rs {
-		if r.ExcessViolPct < best {
-			out[j], best = true, r.ExcessViolPct
-		}
-	}
-	return out
 }

@@ -64,7 +64,7 @@ func TestParetoFront(t *testing.T) {
 		{InstanceHours: 130, ExcessViolPct: 0.5}, // dearer, no better
 		{InstanceHours: 140, ExcessViolPct: 0},
 	}
-	got := paretoFront(rs)
+	got := paretoMask(len(rs), func(j int) float64 { return rs[j].ExcessViolPct })
 	want := []bool{true, false, true, false, true}
 	for i := range want {
 		if got[i] != want[i] {
