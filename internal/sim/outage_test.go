@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/shoal-gw/shoal/internal/autoscale"
 )
 
 // outageTrace is three days of a daily cycle with, on day three at the
@@ -37,7 +39,7 @@ func TestShoalOutageEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Setup{Demand: d, Model: m, Metric: "concurrency", Min: 1}
-	rs, err := s.RunAll([]Job{{Policy: "shoal", Target: 8.5}, {Policy: "hpa", Target: 8.5}, {Policy: "kpa", Target: 8.5 / kpaUtilization}}, 0)
+	rs, err := s.RunAll([]Job{{Policy: "shoal", Target: 8.5}, {Policy: "hpa", Target: 8.5}, {Policy: "kpa", Target: 8.5 / autoscale.DefaultKPAUtilization}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

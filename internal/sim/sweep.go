@@ -28,11 +28,6 @@ type Setup struct {
 	Warmup time.Duration
 }
 
-// kpaUtilization is Knative's default target utilisation, which the kpa
-// policy applies: kpa's Target is the per-instance concurrency it aims at
-// 70% of.
-const kpaUtilization = autoscale.DefaultKPAUtilization
-
 // DefaultTarget is the per-instance target a policy gets when none is
 // given: autoscale.TargetShare of an instance's capacity (7 in flight
 // with 10 slots for hpa, weekago and oracle; 7.5 for shoal; 10 for kpa).
@@ -65,7 +60,7 @@ func SweepTargets(policy, metric string, m Model) []float64 {
 	for i, f := range fracs {
 		v := f * c
 		if policy == "kpa" {
-			v /= kpaUtilization
+			v /= autoscale.DefaultKPAUtilization
 		}
 		out[i] = math.Round(v*1000) / 1000
 	}
@@ -111,7 +106,7 @@ func (s *Setup) RunJob(j Job, tl *Timeline) (Result, error) {
 	}
 	if j.Policy == "kpa" {
 		// Plots show what kpa actually aims at.
-		opt.Target = j.Target * kpaUtilization
+		opt.Target = j.Target * autoscale.DefaultKPAUtilization
 	}
 	r, err := Run(s.Demand, pol, s.Model, opt)
 	if err != nil {
