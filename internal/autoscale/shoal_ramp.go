@@ -17,6 +17,17 @@ import (
 // scatter, and a third (the current one) that keeps rising, say the next
 // minute most likely rises too. The projection continues the smaller of
 // the last two rises for as many minute boundaries as the lead crosses.
+// A climb's minutes are uneven (a match day's need 6 → 8 → 9 instances:
+// ×1.33 then ×1.125, under the least rise of ×1.13 at its scatter), so two
+// minutes that together rose by two least rises, each by more than one σ
+// of the scatter, are a climb too, continued at their average rise. With
+// both required to pass alone, that climb went unseen and the next step
+// (9 → 12) met 11 instances with a queue for a cold start: on the
+// WorldCup-like trace violations at equal cost fell by a fifth (0.63 →
+// 0.50 of the best baseline's at target 8), on match-crowds 0.34 → 0.29.
+// Half a least rise per minute instead of one σ (tried) kept 0.51 on the
+// first but only 0.33 on the second, whose σ is 0.01 and whose climbs'
+// slow minutes rise by 1–5 %.
 // The daily forecast cannot see this: the crowd comes at another time
 // every day, or for the first time.
 //
@@ -90,10 +101,14 @@ func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (f
 	cur := r.sum / float64(r.n)
 	least := leastRise(sigma)
 	r1, r2 := cur/r.prev[0], r.prev[0]/r.prev[1]
-	if r1 < least || r2 < least {
-		return 0, 0
-	}
 	step := math.Min(r1, r2)
+	if r1 < least || r2 < least {
+		g := math.Sqrt(r1 * r2)
+		if math.Min(r1, r2) <= math.Exp(sigma) || g < least {
+			return 0, 0
+		}
+		step = g
+	}
 	return cur * math.Min(math.Pow(step, float64(k)), rampMaxGrowth), step
 }
 

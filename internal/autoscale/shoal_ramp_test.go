@@ -85,6 +85,37 @@ func TestRampNeedsTwoRises(t *testing.T) {
 	}
 }
 
+// A climb's minutes do not rise evenly: 6 → 8 → 9 (×1.33, ×1.125) with a
+// least rise of ×1.13 is a climb of ×1.22 a minute, projected at that
+// average. A level shift followed by a minute that rose a hair is not.
+func TestRampTakesAnUnevenClimb(t *testing.T) {
+	const sigma = 0.05 // least rise exp(2.5σ) = ×1.133
+	lead := 31 * time.Second
+	steps := func(levels ...float64) func(time.Time) float64 {
+		return func(t time.Time) float64 {
+			m := int(t.Sub(t0) / time.Minute)
+			return levels[min(m, len(levels)-1)]
+		}
+	}
+	r := newRampWatch(time.Minute)
+	load := steps(6, 6, 6, 8, 9)
+	now := feedRamp(&r, t0, 4*60+30, load)
+	got, step := r.project(now, lead, sigma)
+	if want := math.Sqrt(9.0 / 6); math.Abs(step-want) > 1e-9 || math.Abs(got-9*want) > 1e-9 {
+		t.Errorf("6 → 8 → 9: %.3f (step %.3f), want %.3f (step %.3f)", got, step, 9*want, want)
+	}
+	for name, load := range map[string]func(time.Time) float64{
+		"shift then a hair": steps(6, 6, 6, 12, 12.3),
+		"a hair then shift": steps(6, 6, 6, 6.2, 12), // ×1.033 < e^σ
+	} {
+		r := newRampWatch(time.Minute)
+		now := feedRamp(&r, t0, 4*60+30, load)
+		if got, _ := r.project(now, lead, sigma); got != 0 {
+			t.Errorf("%s: projects %.2f, want 0 (one of the two minutes did not rise)", name, got)
+		}
+	}
+}
+
 // Shoal orders a climbing flash crowd's next step a lead ahead, from its
 // first minutes (no history needed), and names the ramp.
 func TestShoalOrdersAheadOfAClimb(t *testing.T) {
