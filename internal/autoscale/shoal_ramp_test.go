@@ -184,9 +184,25 @@ func TestStepHoldKeepsABucketsCapacityToItsEnd(t *testing.T) {
 	if got := noisy.apply(3, 6, &r, 0.5, true); got != 3 {
 		t.Errorf("a ×3 step within the scatter (σ 0.5): %d, want no hold", got)
 	}
-	feedRamp(&r, now, 30, level) // the next bucket, as high, is no step up
+	// The next bucket's first seconds cannot yet tell whether it rose
+	// again: the hold carries over until they can (WorldCup-like, 17:34:
+	// the hold ended with its bucket, shoal scaled in a second into a
+	// bucket that needed all five, then panicked into a cold start).
+	now = feedRamp(&r, now, 25, level)
+	if got := h.apply(3, 6, &r, 0, true); got != 6 {
+		t.Errorf("5 s into the next bucket: %d, want the 6 carried", got)
+	}
+	if got := live.apply(3, 6, &r, 0, false); got != 3 {
+		t.Errorf("demand that moves every second, 5 s into the next bucket: %d, want no carry", got)
+	}
+	feedRamp(&r, now, 25, level) // the next bucket, as high, is no step up
 	if got := h.apply(3, 6, &r, 0, true); got != 3 {
 		t.Errorf("the next bucket, level: %d, want 3", got)
+	}
+	// Nor does the bucket after a level one carry anything.
+	now = feedRamp(&r, now.Add(25*time.Second), 35, level)
+	if got := h.apply(3, 6, &r, 0, true); got != 3 {
+		t.Errorf("5 s into a bucket after a level one: %d, want 3", got)
 	}
 }
 
