@@ -179,7 +179,7 @@ func (a *Shoal) Decide(st State) Decision {
 			// scatter floor met the next minute's noise with a cold start.
 			floor = min(rec, ceilDiv(math.Max(a.panicWin.mean(), math.Max(scatter, hold)), a.p.Target))
 		}
-		desired, released = a.release.limit(now, desired, floor, a.p.Target, a.fc)
+		desired, released = a.release.limit(now, desired, floor, win, a.p.Target, a.fc)
 	}
 	if a.backlog > 0 {
 		// The queue is work for now, not demand to remember (see backlog).

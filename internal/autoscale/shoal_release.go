@@ -26,8 +26,6 @@ type foreseenRelease struct {
 	// lead, the minute the rise lasts, and the stable window that keeps
 	// seeing it afterwards.
 	grace time.Duration
-	// window is the scale-in stabilisation the release shortens.
-	window time.Duration
 	// horizon is how far ahead the predictions are read: a foreseen need
 	// is ordered again a lead ahead by the predictive part, so holding
 	// capacity for it any longer buys nothing. Reading the whole window
@@ -46,7 +44,6 @@ func newForeseenRelease(s ShoalParams) *foreseenRelease {
 	return &foreseenRelease{
 		rise:      s.ReleaseRise,
 		grace:     s.Lead + time.Minute + s.StableWindow,
-		window:    s.ScaleDownStabilization,
 		horizon:   min(s.ScaleDownStabilization, s.Lead),
 		surprises: newRecLog(s),
 	}
@@ -98,7 +95,7 @@ func (r *foreseenRelease) record(now time.Time, rec int) {
 // pattern foresaw, it is the patterns' rises due in the horizon (the
 // forecast's too when it is trusted): a pattern is only a pattern after it
 // has repeated.
-func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64, fc *Forecaster) (int, bool) {
+func (r *foreseenRelease) limit(now time.Time, desired, rec int, win time.Duration, target float64, fc *Forecaster) (int, bool) {
 	if r.rise <= 0 || desired <= rec {
 		return desired, false
 	}
@@ -126,6 +123,12 @@ func (r *foreseenRelease) limit(now time.Time, desired, rec int, target float64,
 		}
 		need = math.Max(need, up)
 	}
-	capped := max(rec, min(desired, ceilDiv(need, target)), r.surprises.maxSince(now, r.window, rec))
+	// The surprises are read over the scale-in window in effect (win), and
+	// the release only ever lowers: read over the full stabilisation while
+	// scatter had shortened the window to a cold start, a surprise a
+	// minute old raised the count above what the window held, seconds
+	// after the scale-down rate limit had let it go (a WorldCup-like
+	// crowd's 16:11: 30 → 15 → 14 ready, then 18 ordered with a cold start).
+	capped := max(rec, min(desired, max(ceilDiv(need, target), r.surprises.maxSince(now, win, rec))))
 	return capped, capped < desired
 }

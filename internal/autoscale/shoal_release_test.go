@@ -234,3 +234,27 @@ func TestShoalPatternReleaseLooksOneLeadAhead(t *testing.T) {
 		t.Fatalf("220 s before the next firing (lead 136 s): %+v, want the spike's capacity (≥ 10) given back to ≤ 6", d)
 	}
 }
+
+// The release only lowers, and reads the surprises over the scale-in
+// window in effect: a surprise older than that window (one cold start
+// while the scatter floor holds) no longer buys back capacity the window
+// has let go (it did, read over the full stabilisation: 14 → 18 with a
+// cold start, seconds after the scale-down).
+func TestReleaseOnlyLowers(t *testing.T) {
+	a := newShoal(t, Params{Target: 10})
+	r := a.release
+	now := t0.Add(time.Hour)
+	r.record(now.Add(-60*time.Second), 18) // a minute-old surprise
+	r.record(now.Add(-10*time.Second), 15)
+	r.byPattern = true // no pattern rise due: the need ahead is 0
+	win := 31 * time.Second
+	if got, lowered := r.limit(now, 14, 13, win, 10, a.fc); got != 14 || lowered {
+		t.Errorf("window holds 14, surprises 15 and (older) 18: %d (lowered %v), want 14 kept", got, lowered)
+	}
+	if got, lowered := r.limit(now, 16, 13, win, 10, a.fc); got != 15 || !lowered {
+		t.Errorf("window holds 16: %d (lowered %v), want 15, the surprise in the window", got, lowered)
+	}
+	if got, _ := r.limit(now, 16, 13, 93*time.Second, 10, a.fc); got != 16 {
+		t.Errorf("a 93 s window holds 16 with an 18 in it: %d, want 16", got)
+	}
+}
