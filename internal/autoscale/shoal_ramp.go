@@ -28,6 +28,11 @@ import (
 // Half a least rise per minute instead of one σ (tried) kept 0.51 on the
 // first but only 0.33 on the second, whose σ is 0.01 and whose climbs'
 // slow minutes rise by 1–5 %.
+// A crowd that gathers over ten minutes with a flat or falling minute in
+// every few never shows two rising minutes in a row; the slope of the last
+// six minutes does (see trend). That took the WorldCup-like trace's cheap
+// end from 0.213% to 0.133% of requests late at the 95% target, for 0.03%
+// more instance time.
 // The daily forecast cannot see this: the crowd comes at another time
 // every day, or for the first time.
 //
@@ -44,9 +49,9 @@ type rampWatch struct {
 	step int64
 	sum  float64
 	n    int
-	// prev are the means of the two complete steps before it, newest
-	// first (0: not seen, or not the step just before).
-	prev [2]float64
+	// prev are the means of the complete steps before it, newest first
+	// (0: not seen, or not contiguous with the current step).
+	prev [trendSteps]float64
 }
 
 func newRampWatch(stable time.Duration) rampWatch {
@@ -76,9 +81,10 @@ func (r *rampWatch) observe(t time.Time, v float64) {
 	m := floorDiv(t.Unix(), r.width)
 	if m != r.step {
 		if r.n > 0 && m == r.step+1 {
-			r.prev = [2]float64{r.sum / float64(r.n), r.prev[0]}
+			copy(r.prev[1:], r.prev[:len(r.prev)-1])
+			r.prev[0] = r.sum / float64(r.n)
 		} else {
-			r.prev = [2]float64{}
+			r.prev = [trendSteps]float64{}
 		}
 		r.step, r.sum, r.n = m, 0, 0
 	}
@@ -105,12 +111,64 @@ func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (f
 	if r1 < least || r2 < least {
 		g := math.Sqrt(r1 * r2)
 		if math.Min(r1, r2) <= math.Exp(sigma) || g < least {
-			return 0, 0
+			step = 0
+		} else {
+			step = g
 		}
-		step = g
+	}
+	if t := r.trend(cur, sigma, least); t > step {
+		step = t
+	}
+	if step <= 1 {
+		return 0, 0
 	}
 	return cur * math.Min(math.Pow(step, float64(k)), rampMaxGrowth), step
 }
+
+// trendSteps is how many complete steps the slow climb's trend is fitted
+// over, with the current one.
+const trendSteps = 5
+
+// trend returns the rise per step of a climb too slow or too uneven for
+// two steps to show (a crowd gathering over ten minutes, one minute in
+// three flat or down), or 0: the least-squares slope of the log means of
+// the last trendSteps steps and the current one, when it is at least half
+// the least rise and trendZ standard errors above zero.
+func (r *rampWatch) trend(cur, sigma, least float64) float64 {
+	const n = trendSteps + 1
+	var y [n]float64
+	y[0] = math.Log(cur)
+	for i, p := range r.prev {
+		if p <= 0 {
+			return 0
+		}
+		y[i+1] = math.Log(p)
+	}
+	// x = 0 for the current step, -1, -2, ... before it.
+	const xm = -float64(n-1) / 2
+	var ym, sxx, sxy float64
+	for _, v := range y {
+		ym += v / n
+	}
+	for i, v := range y {
+		dx := -float64(i) - xm
+		sxx += dx * dx
+		sxy += dx * (v - ym)
+	}
+	slope := sxy / sxx
+	if slope < math.Log(least)/2 || slope < trendZ*sigma/math.Sqrt(sxx) {
+		return 0
+	}
+	// A level shift fits a slope too, but leaves one half of the span
+	// flat: a climb rises across each half, by more than one σ.
+	if y[0]-y[2] <= sigma || y[3]-y[5] <= sigma {
+		return 0
+	}
+	return math.Exp(slope)
+}
+
+// trendZ: a trend's slope must be this many standard errors above zero.
+const trendZ = 2.5
 
 // leastRise is the least ratio from one step to the next that counts as a
 // rise: rampMinRise, and rampScatterZ σ of the minute scatter beyond noise.

@@ -61,7 +61,7 @@ func TestRampNeedsTwoRises(t *testing.T) {
 		// One step up, then flat: a level shift, not a climb.
 		"one step":     staircase(10, 2, 40),
 		"flat":         func(time.Time) float64 { return 20 },
-		"5 % a minute": staircase(10, 1.05, 1e9),
+		"4 % a minute": staircase(10, 1.04, 1e9), // under half the least rise
 		"falling": func(t time.Time) float64 {
 			return 1000 * math.Pow(0.7, float64(int(t.Sub(t0)/time.Minute)))
 		},
@@ -112,6 +112,37 @@ func TestRampTakesAnUnevenClimb(t *testing.T) {
 		now := feedRamp(&r, t0, 4*60+30, load)
 		if got, _ := r.project(now, lead, sigma); got != 0 {
 			t.Errorf("%s: projects %.2f, want 0 (one of the two minutes did not rise)", name, got)
+		}
+	}
+}
+
+// A crowd that gathers over ten minutes, one minute in three flat or down
+// (WorldCup-like, 17:45–17:50: need 5, 6, 6, 7, 6, 8), never shows two
+// rising minutes in a row; the slope of its last six minutes does. Two level
+// shifts in a row, or one, do not make a trend.
+func TestRampFollowsASlowClimb(t *testing.T) {
+	const sigma = 0.05
+	lead := 31 * time.Second
+	steps := func(levels ...float64) func(time.Time) float64 {
+		return func(t time.Time) float64 {
+			return levels[min(int(t.Sub(t0)/time.Minute), len(levels)-1)]
+		}
+	}
+	r := newRampWatch(time.Minute)
+	now := feedRamp(&r, t0, 6*60+30, steps(5, 5, 6, 6, 7, 6, 8))
+	got, step := r.project(now, lead, sigma)
+	if math.Abs(step-1.0742) > 1e-3 || math.Abs(got-8*step) > 1e-9 {
+		t.Errorf("5, 6, 6, 7, 6, 8: %.3f (step %.4f), want the fitted ×1.0742 a minute on 8", got, step)
+	}
+	for name, load := range map[string]func(time.Time) float64{
+		"shift in the middle": steps(5, 5, 5, 5, 10, 10, 10),
+		"shift now":           steps(5, 5, 5, 5, 5, 5, 10),
+		"scatter":             steps(5, 5.5, 4.8, 5.3, 5.6, 4.9, 5.4),
+	} {
+		r := newRampWatch(time.Minute)
+		now := feedRamp(&r, t0, 6*60+30, load)
+		if got, _ := r.project(now, lead, sigma); got != 0 {
+			t.Errorf("%s: projects %.2f, want 0", name, got)
 		}
 	}
 }
