@@ -19,6 +19,13 @@ func staircase(start int, ratio, top float64) func(time.Time) float64 {
 	}
 }
 
+// minuteLevels is levels[m] in minute m from t0, the last level after.
+func minuteLevels(levels ...float64) func(time.Time) float64 {
+	return func(t time.Time) float64 {
+		return levels[min(int(t.Sub(t0)/time.Minute), len(levels)-1)]
+	}
+}
+
 func feedRamp(r *rampWatch, from time.Time, secs int, f func(time.Time) float64) time.Time {
 	for range secs {
 		r.observe(from, f(from))
@@ -91,22 +98,16 @@ func TestRampNeedsTwoRises(t *testing.T) {
 func TestRampTakesAnUnevenClimb(t *testing.T) {
 	const sigma = 0.05 // least rise exp(2.5σ) = ×1.133
 	lead := 31 * time.Second
-	steps := func(levels ...float64) func(time.Time) float64 {
-		return func(t time.Time) float64 {
-			m := int(t.Sub(t0) / time.Minute)
-			return levels[min(m, len(levels)-1)]
-		}
-	}
 	r := newRampWatch(time.Minute)
-	load := steps(6, 6, 6, 8, 9)
+	load := minuteLevels(6, 6, 6, 8, 9)
 	now := feedRamp(&r, t0, 4*60+30, load)
 	got, step := r.project(now, lead, sigma)
 	if want := math.Sqrt(9.0 / 6); math.Abs(step-want) > 1e-9 || math.Abs(got-9*want) > 1e-9 {
 		t.Errorf("6 → 8 → 9: %.3f (step %.3f), want %.3f (step %.3f)", got, step, 9*want, want)
 	}
 	for name, load := range map[string]func(time.Time) float64{
-		"shift then a hair": steps(6, 6, 6, 12, 12.3),
-		"a hair then shift": steps(6, 6, 6, 6.2, 12), // ×1.033 < e^σ
+		"shift then a hair": minuteLevels(6, 6, 6, 12, 12.3),
+		"a hair then shift": minuteLevels(6, 6, 6, 6.2, 12), // ×1.033 < e^σ
 	} {
 		r := newRampWatch(time.Minute)
 		now := feedRamp(&r, t0, 4*60+30, load)
@@ -123,21 +124,16 @@ func TestRampTakesAnUnevenClimb(t *testing.T) {
 func TestRampFollowsASlowClimb(t *testing.T) {
 	const sigma = 0.05
 	lead := 31 * time.Second
-	steps := func(levels ...float64) func(time.Time) float64 {
-		return func(t time.Time) float64 {
-			return levels[min(int(t.Sub(t0)/time.Minute), len(levels)-1)]
-		}
-	}
 	r := newRampWatch(time.Minute)
-	now := feedRamp(&r, t0, 6*60+30, steps(5, 5, 6, 6, 7, 6, 8))
+	now := feedRamp(&r, t0, 6*60+30, minuteLevels(5, 5, 6, 6, 7, 6, 8))
 	got, step := r.project(now, lead, sigma)
 	if math.Abs(step-1.0742) > 1e-3 || math.Abs(got-8*step) > 1e-9 {
 		t.Errorf("5, 6, 6, 7, 6, 8: %.3f (step %.4f), want the fitted ×1.0742 a minute on 8", got, step)
 	}
 	for name, load := range map[string]func(time.Time) float64{
-		"shift in the middle": steps(5, 5, 5, 5, 10, 10, 10),
-		"shift now":           steps(5, 5, 5, 5, 5, 5, 10),
-		"scatter":             steps(5, 5.5, 4.8, 5.3, 5.6, 4.9, 5.4),
+		"shift in the middle": minuteLevels(5, 5, 5, 5, 10, 10, 10),
+		"shift now":           minuteLevels(5, 5, 5, 5, 5, 5, 10),
+		"scatter":             minuteLevels(5, 5.5, 4.8, 5.3, 5.6, 4.9, 5.4),
 	} {
 		r := newRampWatch(time.Minute)
 		now := feedRamp(&r, t0, 6*60+30, load)
