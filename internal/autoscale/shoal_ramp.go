@@ -117,7 +117,11 @@ func (r *rampWatch) project(now time.Time, lead time.Duration, sigma float64) (f
 		}
 	}
 	if t := r.trend(cur, sigma, least); t > step {
-		step = t
+		// A slope is continued one step only: compounded over the two or
+		// three minute boundaries a 2-minute lead crosses, it cost spiky
+		// +16.3% → +17.3% above oracle at a 120 s cold start; one step
+		// (+16.0%) keeps the gain of the longer lead's first minute.
+		step, k = t, 1
 	}
 	if step <= 1 {
 		return 0, 0

@@ -130,6 +130,10 @@ func TestRampFollowsASlowClimb(t *testing.T) {
 	if math.Abs(step-1.0742) > 1e-3 || math.Abs(got-8*step) > 1e-9 {
 		t.Errorf("5, 6, 6, 7, 6, 8: %.3f (step %.4f), want the fitted ×1.0742 a minute on 8", got, step)
 	}
+	// A lead over three boundaries still continues a slope one step.
+	if got, _ := r.project(now, 150*time.Second, sigma); math.Abs(got-8*step) > 1e-9 {
+		t.Errorf("150 s lead: %.3f, want one step of the slope, %.3f", got, 8*step)
+	}
 	for name, load := range map[string]func(time.Time) float64{
 		"shift in the middle": minuteLevels(5, 5, 5, 5, 10, 10, 10),
 		"shift now":           minuteLevels(5, 5, 5, 5, 5, 5, 10),
