@@ -140,6 +140,9 @@ const trendSteps = 5
 // the least rise and trendZ standard errors above zero.
 func (r *rampWatch) trend(cur, sigma, least float64) float64 {
 	const n = trendSteps + 1
+	if cur <= 0 {
+		return 0
+	}
 	var y [n]float64
 	y[0] = math.Log(cur)
 	for i, p := range r.prev {

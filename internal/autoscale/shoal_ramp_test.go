@@ -138,6 +138,7 @@ func TestRampFollowsASlowClimb(t *testing.T) {
 		"shift in the middle": minuteLevels(5, 5, 5, 5, 10, 10, 10),
 		"shift now":           minuteLevels(5, 5, 5, 5, 5, 5, 10),
 		"scatter":             minuteLevels(5, 5.5, 4.8, 5.3, 5.6, 4.9, 5.4),
+		"quiet now":           minuteLevels(5, 5, 6, 6, 7, 6, 0),
 	} {
 		r := newRampWatch(time.Minute)
 		now := feedRamp(&r, t0, 6*60+30, load)
