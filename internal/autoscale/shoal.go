@@ -312,7 +312,7 @@ func (a *Shoal) reactive(st State) (float64, string, bool) {
 		// Only the part nobody foresaw is projected: a timer's spike that
 		// comes a little above its prediction is not a flash crowd, and
 		// projecting it from the quiet minute before tripled it.
-		d = pv + a.s.BurstExtrapolation*(pv-base)
+		d = pv + a.burstExtrapolation()*(pv-base)
 	}
 	if n := ceilDiv(d, a.p.Target); n > a.maxPanic {
 		a.maxPanic = n
@@ -321,6 +321,29 @@ func (a *Shoal) reactive(st State) (float64, string, bool) {
 		return d, reasonPanic, true
 	}
 	return d, reasonStable, true
+}
+
+// burstExtrapolation is how many times a burst's lead over the stable
+// window is projected: BurstExtrapolation, or, for demand that arrives in
+// steps of the stable window's length or longer (a trace's minute buckets),
+// the number of steps the instances ordered now must serve before a later
+// order could arrive (a cold start plus the actuation delay, in steps), if
+// fewer. On such demand the panic window's lead is the step just taken, not
+// a rate still rising: projected once it orders the next bucket of a climb
+// that goes on at the same rise; projected twice with a 30 s cold start, it
+// ordered two more steps that a minute-long bucket never needs before the
+// next order arrives. With one step: two-days +21.5% → +19.9% above oracle
+// and its violation ratio 0.44 → 0.35, noisy-outages +33.4% → +31.7%, bursty
+// +6.6% → +5.6%, the WorldCup-like trace 0.43 → 0.39; spiky 0.39 → 0.43
+// and growth-flash's front points under half 4 → 3, no verdict moved (nor
+// on a second draw of the presets). At 120 s two steps, as before.
+func (a *Shoal) burstExtrapolation() float64 {
+	x := a.s.BurstExtrapolation
+	if a.jitter.lag < int(a.ramp.width) {
+		return x
+	}
+	steps := math.Ceil((a.p.ColdStart + a.p.ActuationDelay).Seconds() / float64(a.ramp.width))
+	return math.Min(x, math.Max(1, steps))
 }
 
 // predictive returns the forecast (metric units, upper bound) at now+lead,

@@ -377,3 +377,25 @@ func TestShoalDoesNotScaleInUnderAStep(t *testing.T) {
 			d, a.stable.mean())
 	}
 }
+
+// A burst's lead over the stable window is projected BurstExtrapolation (2)
+// times on demand that moves every second; on minute buckets, as many times
+// as the steps a cold start spans: once at 30 s, twice (the cap) at 120 s.
+func TestBurstExtrapolationCountsTheStepsAColdStartSpans(t *testing.T) {
+	for _, c := range []struct {
+		cold time.Duration
+		lag  int
+		want float64
+	}{
+		{30 * time.Second, 1, 2},
+		{30 * time.Second, 60, 1},
+		{120 * time.Second, 60, 2},
+		{120 * time.Second, 10, 2}, // ten-second steps: shorter than the ramp's, no change
+	} {
+		a := newShoal(t, Params{Target: 10, ColdStart: c.cold})
+		a.jitter.lag = c.lag
+		if got := a.burstExtrapolation(); got != c.want {
+			t.Errorf("cold start %v, steps of %d s: projected %v times, want %v", c.cold, c.lag, got, c.want)
+		}
+	}
+}
